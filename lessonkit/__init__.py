@@ -1,0 +1,43 @@
+"""lessonkit: the small shared module of the course.
+
+It holds what every lesson would otherwise repeat (device choice, data paths and downloads, the
+command line, seeding, metrics, figures, evaluation, checkpoints) and nothing that is the subject of
+a lesson: models, losses and training loops stay visible in the lessons themselves.
+"""
+
+from .cli import make_parser, non_negative_int, positive_float, positive_int, probability
+from .data import (
+    ImageSplits,
+    data_root,
+    download,
+    ensure_file,
+    extract_archive,
+    file_digest,
+    gunzip,
+    load_mnist,
+    verify_file,
+)
+from .device import available_devices, get_device
+from .errors import DataError, DeviceError, LessonError, TrainingDiverged
+from .plotting import save_figure
+from .run import Run, seed_everything, start_run, write_json
+from .train import (
+    accuracy,
+    batches,
+    check_finite,
+    evaluate,
+    load_checkpoint,
+    num_batches,
+    predict,
+    progress,
+    save_checkpoint,
+)
+
+__all__ = [
+    "DataError", "DeviceError", "ImageSplits", "LessonError", "Run", "TrainingDiverged",
+    "accuracy", "available_devices", "batches", "check_finite", "data_root", "download",
+    "ensure_file", "evaluate", "extract_archive", "file_digest", "get_device", "gunzip",
+    "load_checkpoint", "load_mnist", "make_parser", "non_negative_int", "num_batches",
+    "positive_float", "positive_int", "predict", "probability", "progress", "save_checkpoint",
+    "save_figure", "seed_everything", "start_run", "verify_file", "write_json",
+]

@@ -1,0 +1,286 @@
+"""Where data lives and how to get it, safely.
+
+- `data_root(cli_value, repo_root)`: `--data-dir`, else $LESSONS_DATA_DIR, else `<repo>/data`.
+- `ensure_file(...)`: use a file already under the data root, or download it: checked against a
+  known checksum, written to a temporary file and renamed, so no half-written file is ever left.
+- `extract_archive(...)`: zip/tar extraction that refuses members escaping the target folder.
+- `load_mnist(root, "MNIST" | "FashionMNIST")`: the whole dataset as in-memory uint8 tensors,
+  read by torchvision's dataset classes from the standard `<root>/MNIST/raw/*.gz` layout.
+
+Every failure a learner can fix is a `DataError` with one paragraph saying which file, where it was
+expected, where it comes from and how to point `--data-dir` at a copy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .errors import DataError
+
+ENV_DATA_DIR = "LESSONS_DATA_DIR"
+ENV_OFFLINE = "LESSONS_OFFLINE"
+DOWNLOAD_TIMEOUT_S = 30
+_CHUNK = 1 << 20
+
+
+def data_root(cli_value: str | os.PathLike | None, repo_root: str | os.PathLike) -> Path:
+    """Resolve the data root: the --data-dir value, else $LESSONS_DATA_DIR, else <repo>/data."""
+    if cli_value:
+        return Path(cli_value).expanduser().resolve()
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    if env:
+        return Path(env).expanduser().resolve()
+    return (Path(repo_root) / "data").resolve()
+
+
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in chunks so large files do not fill memory."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _expected(sha256: str | None, md5: str | None) -> tuple[str, str] | None:
+    if sha256:
+        return "sha256", sha256.lower()
+    if md5:
+        return "md5", md5.lower()
+    return None
+
+
+def verify_file(path: str | os.PathLike, *, sha256: str | None = None, md5: str | None = None) -> None:
+    """Raise DataError if the file's checksum is not the expected one."""
+    expected = _expected(sha256, md5)
+    if expected is None:
+        return
+    algorithm, want = expected
+    got = file_digest(path, algorithm)
+    if got != want:
+        raise DataError(
+            f"checksum mismatch for {path}: expected {algorithm} {want}, got {got}. "
+            "The file is corrupt or a different version; delete it and run again to re-download."
+        )
+
+
+def offline() -> bool:
+    return os.environ.get(ENV_OFFLINE, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None, md5: str | None = None) -> Path:
+    """Download url to dest atomically, checking the checksum before the file appears at dest.
+
+    Raises DataError on a network failure or a checksum mismatch; dest is then untouched.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    expected = _expected(sha256, md5)
+    digest = hashlib.new(expected[0]) if expected else None
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            request = urllib.request.Request(url, headers={"User-Agent": "lessonkit"})
+            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                for chunk in iter(lambda: response.read(_CHUNK), b""):
+                    out.write(chunk)
+                    if digest:
+                        digest.update(chunk)
+        if expected and digest.hexdigest() != expected[1]:
+            raise DataError(
+                f"checksum mismatch for the download of {url}: expected {expected[0]} {expected[1]}, "
+                f"got {digest.hexdigest()}. Nothing was written to {dest}."
+            )
+        os.replace(tmp_name, dest)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return dest
+
+
+def ensure_file(
+    root: Path,
+    relpath: str,
+    urls: list[str],
+    *,
+    sha256: str | None = None,
+    md5: str | None = None,
+    what: str = "",
+) -> Path:
+    """Return root/relpath, downloading it from the first working url if it is not there yet.
+
+    A file already in place is used as it is (a learner's own copy, or a test fixture); a
+    downloaded file must match the checksum.
+    """
+    path = Path(root) / relpath
+    if path.is_file():
+        return path
+    reasons = []
+    if offline():
+        reasons.append(f"not downloaded because {ENV_OFFLINE} is set")
+    else:
+        for url in urls:
+            try:
+                return download(url, path, sha256=sha256, md5=md5)
+            except DataError as err:
+                reasons.append(f"{url}: {err.message}")
+            except (urllib.error.URLError, OSError, TimeoutError) as err:
+                reasons.append(f"{url}: {getattr(err, 'reason', err)}")
+    raise missing_file_error(Path(root), relpath, urls, reasons, what)
+
+
+def missing_file_error(root: Path, relpath: str, urls: list[str], reasons: list[str], what: str) -> DataError:
+    """The one-paragraph message for a file that is not there and could not be fetched."""
+    label = f"{what} file" if what else "data file"
+    return DataError(
+        f"the {label} {relpath!r} is missing. Expected it at {root / relpath} (data root: {root}). "
+        f"Download failed ({'; '.join(reasons) or 'no download address known'}). "
+        f"If you are offline, fetch it on another machine from {urls[0] if urls else 'its source'} and put it "
+        f"at that path, or point --data-dir (or the {ENV_DATA_DIR} environment variable) at a folder that "
+        f"already holds {relpath}. data/README.md lists the expected layout."
+    )
+
+
+def _check_member(dest: Path, name: str, archive: Path) -> Path:
+    target = (dest / name).resolve()
+    if target != dest and dest not in target.parents:
+        raise DataError(f"refusing to extract {archive}: member {name!r} would be written outside {dest}")
+    return target
+
+
+def extract_archive(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
+    """Extract a .zip or .tar(.gz/.bz2/.xz) into dest, refusing any member that escapes dest.
+
+    Extraction goes into a temporary folder beside dest first, so a corrupt archive leaves nothing
+    behind; then the entries are moved into place.
+    """
+    archive, dest = Path(archive), Path(dest).resolve()
+    dest.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest))
+    try:
+        try:
+            if zipfile.is_zipfile(archive):
+                with zipfile.ZipFile(archive) as zf:
+                    for info in zf.infolist():
+                        _check_member(dest, info.filename, archive)
+                    zf.extractall(staging)
+            elif tarfile.is_tarfile(archive):
+                with tarfile.open(archive) as tf:
+                    for member in tf.getmembers():
+                        _check_member(dest, member.name, archive)
+                        if member.issym() or member.islnk():
+                            link_base = (dest / member.name).parent if member.issym() else dest
+                            _check_member(link_base, member.linkname, archive)
+                    # the "data" filter also refuses device files and absolute links
+                    tf.extractall(staging, filter="data")
+            else:
+                raise DataError(f"{archive} is not a zip or tar archive (corrupt or incomplete download?)")
+        except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as err:
+            if isinstance(err, DataError):
+                raise
+            raise DataError(
+                f"could not extract {archive}: {err}. The archive is corrupt or incomplete; delete it and "
+                "run again to re-download."
+            ) from None
+        for entry in staging.iterdir():
+            target = dest / entry.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(entry, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+def gunzip(src: str | os.PathLike, dest: str | os.PathLike) -> Path:
+    """Decompress a .gz file atomically; a corrupt file is a DataError, and dest is not created."""
+    src, dest = Path(src), Path(dest)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, gzip.open(src, "rb") as f:
+            shutil.copyfileobj(f, out, _CHUNK)
+        os.replace(tmp_name, dest)
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(
+            f"could not decompress {src}: {err}. The file is corrupt or incomplete; delete it and run "
+            "again to re-download (or copy a good one there)."
+        ) from None
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return dest
+
+
+# --- MNIST and Fashion-MNIST -------------------------------------------------------------------
+
+
+@dataclass
+class ImageSplits:
+    """A whole image-classification dataset held in memory."""
+
+    x_train: torch.Tensor  # (N, 28, 28) uint8
+    y_train: torch.Tensor  # (N,) int64
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    classes: list[str]
+
+
+def _mnist_class(name: str):
+    from torchvision import datasets  # imported here: only image lessons pay for torchvision
+
+    classes = {"MNIST": datasets.MNIST, "FashionMNIST": datasets.FashionMNIST}
+    if name not in classes:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(classes)}")
+    return classes[name]
+
+
+def load_mnist(root: str | os.PathLike, name: str = "MNIST") -> ImageSplits:
+    """Load MNIST or Fashion-MNIST from <root>/<name>/raw/ as in-memory tensors.
+
+    The four .gz files are used if present, downloaded (md5-checked, as torchvision checks them)
+    if not, and unpacked beside themselves; torchvision's dataset class then reads the unpacked
+    files. No per-image transform runs: the lesson converts the whole uint8 tensor at once,
+    which is what makes CPU training fast.
+    """
+    dataset_class = _mnist_class(name)
+    root = Path(root)
+    raw = root / name / "raw"
+    for filename, md5 in dataset_class.resources:
+        unpacked = raw / filename.removesuffix(".gz")
+        if unpacked.is_file():
+            continue
+        relpath = f"{name}/raw/{filename}"
+        gz_path = ensure_file(
+            root, relpath, [mirror + filename for mirror in dataset_class.mirrors], md5=md5, what=name
+        )
+        try:
+            gunzip(gz_path, unpacked)
+        except PermissionError:
+            raise DataError(
+                f"cannot unpack {gz_path}: the folder {raw} is not writable. Copy the {name} folder to a "
+                "writable place and point --data-dir there."
+            ) from None
+    splits = []
+    for train in (True, False):
+        try:
+            ds = dataset_class(root=str(root), train=train, download=False)
+        except (RuntimeError, ValueError, OSError, AssertionError) as err:
+            raise DataError(
+                f"could not read the {name} files in {raw}: {err}. Delete the unpacked files (the ones "
+                "without .gz) and run again."
+            ) from None
+        splits += [ds.data, ds.targets.long()]
+    return ImageSplits(*splits, classes=list(dataset_class.classes))

@@ -1,0 +1,118 @@
+"""Small helpers around training that are not themselves a lesson's subject.
+
+The training loop stays in each lesson; these are the pieces every loop repeats: batching
+in-memory tensors, accuracy, evaluation in eval mode without gradients, a progress bar, a guard
+against a diverging loss, and checkpoints.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .errors import DataError, TrainingDiverged
+
+
+def batches(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    *,
+    shuffle: bool = False,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield (x, y) mini-batches from tensors already in memory (or on the GPU).
+
+    This is what a DataLoader does for a TensorDataset, without the per-example Python overhead.
+    """
+    n = len(x)
+    order = torch.randperm(n, generator=generator, device="cpu").to(x.device) if shuffle else None
+    for start in range(0, n, batch_size):
+        if order is None:
+            yield x[start:start + batch_size], y[start:start + batch_size]
+        else:
+            index = order[start:start + batch_size]
+            yield x[index], y[index]
+
+
+def num_batches(n: int, batch_size: int) -> int:
+    return math.ceil(n / batch_size)
+
+
+def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """Fraction of rows whose highest score is the true label."""
+    return (logits.argmax(dim=1) == labels).float().mean().item()
+
+
+def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 1000,
+            device: torch.device | str | None = None) -> torch.Tensor:
+    """Model outputs for all of x, computed in batches in eval mode without gradients.
+
+    Returns the outputs on x's device. The model's train/eval mode is restored afterwards.
+    """
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    outputs = []
+    with torch.inference_mode():
+        for start in range(0, len(x), batch_size):
+            outputs.append(model(x[start:start + batch_size].to(device)).to(x.device))
+    model.train(was_training)
+    return torch.cat(outputs)
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1000,
+             loss_fn=nn.functional.cross_entropy) -> tuple[float, float]:
+    """(mean loss, accuracy) of a classifier on a whole split, in eval mode without gradients."""
+    logits = predict(model, x, batch_size=batch_size)
+    return loss_fn(logits, y.to(logits.device)).item(), accuracy(logits, y.to(logits.device))
+
+
+def progress(iterable: Iterable, *, desc: str = "", total: int | None = None, **kwargs):
+    """A tqdm bar that shows on a terminal and stays quiet in logs and tests."""
+    return tqdm(iterable, desc=desc, total=total, leave=False, dynamic_ncols=True,
+                disable=None, **kwargs)
+
+
+def check_finite(loss: torch.Tensor, where: str = "") -> None:
+    """Stop training with a clear message if the loss is NaN or infinite."""
+    if not torch.isfinite(loss).all():
+        at = f" at {where}" if where else ""
+        raise TrainingDiverged(
+            f"the loss became {loss.item()}{at}: training diverged. Try a smaller --lr, "
+            "check the inputs are scaled, or use a numerically safe loss."
+        )
+
+
+def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
+    """Save a state_dict (or a dict of state_dicts) atomically: temp file, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: torch.device | str = "cpu") -> dict:
+    """Load a checkpoint saved by save_checkpoint. weights_only=True: tensors and plain data only,
+    never arbitrary pickled code."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"no checkpoint at {path}")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, OSError) as err:  # truncated or not a checkpoint
+        raise DataError(f"could not load the checkpoint {path}: {err}") from None

@@ -1,0 +1,62 @@
+"""Shared test setup: the repo root, the list of lessons, and a tiny data root in real formats."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fixtures  # noqa: E402
+
+LESSON_FOLDERS = ["basics", "tensors", "classic_ml", "regression", "classification", "cnn", "rnn"]
+
+
+def lesson_files() -> list[Path]:
+    """Every numbered lesson script, in teaching order."""
+    return sorted(p for folder in LESSON_FOLDERS for p in (REPO / folder).glob("[0-9][0-9]_*.py"))
+
+
+def lesson_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+def load_lesson(path: Path):
+    """Import a lesson script as a module (importing has no side effects; main() does the work)."""
+    name = "lesson_" + lesson_id(path).replace("/", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def _no_downloads(monkeypatch):
+    """No test may touch the network: lessonkit raises its missing-file message instead."""
+    monkeypatch.setenv("LESSONS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_data_root(tmp_path_factory) -> Path:
+    """A data root holding every dataset the lessons read, tiny, in the real file formats."""
+    root = tmp_path_factory.mktemp("tiny_data")
+    fixtures.write_tiny_data_root(root)
+    return root
+
+
+def real_data_root() -> Path:
+    """The real data (LESSONS_DATA_DIR) for `real_data` tests, or a skip saying why not."""
+    value = os.environ.get("LESSONS_DATA_DIR", "").strip()
+    if not value:
+        pytest.skip("real_data: set LESSONS_DATA_DIR to a folder with the real datasets "
+                    "(e.g. LESSONS_DATA_DIR=../shared/data pytest -m real_data)")
+    root = Path(value).expanduser().resolve()
+    if not root.is_dir():
+        pytest.skip(f"real_data: LESSONS_DATA_DIR={value} is not a folder")
+    return root
