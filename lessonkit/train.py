@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -114,5 +115,5 @@ def load_checkpoint(path: str | os.PathLike, map_location: torch.device | str = 
         raise DataError(f"no checkpoint at {path}")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, OSError) as err:  # truncated or not a checkpoint
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as err:  # truncated, or not only tensors
         raise DataError(f"could not load the checkpoint {path}: {err}") from None

@@ -1,0 +1,52 @@
+"""cnn/ lessons: the LeNet model's shapes and a real-data accuracy floor."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+from conftest import REPO, load_lesson, real_data_root
+
+lenet = load_lesson(REPO / "cnn" / "04_lenet.py")
+
+
+def test_lenet_shapes_and_size():
+    model = lenet.LeNet5()
+    out = model(torch.zeros(5, 1, 28, 28))
+    assert out.shape == (5, 10)
+    # the classic 6-16 / 120-84-10 layout: about 61.7k parameters with BatchNorm
+    assert 60_000 < sum(p.numel() for p in model.parameters()) < 63_000
+    assert lenet.LeNet5(batch_norm=False)(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_lenet_input_is_normalised():
+    images = torch.randint(0, 256, (100, 28, 28), dtype=torch.uint8)
+    x = lenet.to_model_input(images)
+    assert x.shape == (100, 1, 28, 28) and x.dtype == torch.float32
+    assert torch.allclose(x.min(), torch.tensor((0 - lenet.MNIST_MEAN) / lenet.MNIST_STD))
+
+
+def test_lenet_learns_the_tiny_fixture(tmp_path, tiny_data_root):
+    """Three epochs on the 256-image fixture (one band of bright rows per class) must fit it."""
+    record = lenet.main(["--device", "cpu", "--epochs", "3", "--batch-size", "32", "--data-dir",
+                         str(tiny_data_root), "--out", str(tmp_path)])
+    assert record["metrics"]["test_accuracy"] >= 0.9
+    assert (tmp_path / "lenet.pt").is_file()
+    state = torch.load(tmp_path / "lenet.pt", weights_only=True)
+    restored = lenet.LeNet5()
+    restored.load_state_dict(state)
+
+
+@pytest.mark.real_data
+def test_lenet_one_epoch_on_real_mnist(tmp_path):
+    root = real_data_root()
+    if not (root / "MNIST" / "raw").is_dir():
+        pytest.skip(f"real_data: no MNIST/raw under {root}")
+    data = tmp_path / "data"
+    # torchvision unpacks beside the archives: work on a copy, never in the shared folder
+    shutil.copytree(root / "MNIST" / "raw", data / "MNIST" / "raw",
+                    ignore=shutil.ignore_patterns("*-ubyte"))
+    record = lenet.main(["--device", "cpu", "--epochs", "1", "--data-dir", str(data), "--out", str(tmp_path / "o")])
+    assert record["metrics"]["train_examples"] == 60_000
+    assert record["metrics"]["test_accuracy"] >= 0.985
