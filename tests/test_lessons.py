@@ -116,12 +116,19 @@ def test_missing_data_offline_is_one_clear_paragraph(tmp_path):
 
 
 @pytest.mark.subprocess
-@pytest.mark.parametrize("bad", [["--epochs", "-1"], ["--lr", "nan"], ["--batch-size", "x"],
-                                 ["--device", "tpu"]])
-def test_bad_flags_are_usage_errors(bad, tmp_path):
-    result = run_script(["cnn/04_lenet.py", *bad], tmp_path)
+def test_bad_flag_is_a_usage_error_as_typed(tmp_path):
+    result = run_script(["cnn/04_lenet.py", "--epochs", "-1"], tmp_path)
     assert result.returncode == 2
-    assert "usage:" in result.stderr and "Traceback" not in result.stderr
+    assert "usage:" in result.stderr and "--epochs: must be positive" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("bad", [["--lr", "nan"], ["--batch-size", "x"], ["--device", "tpu"], ["--seed", "-1"]])
+@pytest.mark.parametrize("path", [p for p in LESSONS if p.parent.name == "cnn"][:1], ids=lesson_id)
+def test_bad_flags_are_usage_errors(path, bad, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        load_lesson(path).main(bad)
+    assert exit_info.value.code == 2 and "usage:" in capsys.readouterr().err
 
 
 @pytest.mark.subprocess
@@ -135,3 +142,20 @@ def test_cuda_without_cuda_fails_clearly(tmp_path, tiny_data_root):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "--device cuda" in result.stderr and "Available: cpu" in result.stderr
+
+
+DATA_LESSONS = [p for p in LESSONS if "run.data_dir" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("path", DATA_LESSONS, ids=lesson_id)
+def test_data_lesson_without_data_offline_fails_in_one_paragraph(path, tmp_path):
+    """No data and no network: a DataError (printed as one 'error: ...' line, exit 1), never a traceback."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    import lessonkit as lk
+
+    with pytest.raises(lk.DataError) as err:
+        load_lesson(path).main(["--quick", "--device", "cpu", "--out", str(tmp_path / "o"), "--data-dir", str(empty)])
+    message = str(err.value)
+    assert str(empty) in message and "--data-dir" in message and "\n" not in message
+    assert err.value.code == f"error: {message}"
