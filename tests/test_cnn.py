@@ -50,3 +50,14 @@ def test_lenet_one_epoch_on_real_mnist(tmp_path):
     record = lenet.main(["--device", "cpu", "--epochs", "1", "--data-dir", str(data), "--out", str(tmp_path / "o")])
     assert record["metrics"]["train_examples"] == 60_000
     assert record["metrics"]["test_accuracy"] >= 0.985
+
+
+def test_same_seed_same_numbers_on_cpu(tmp_path, tiny_data_root):
+    def quick(seed, out):
+        return lenet.main(["--quick", "--device", "cpu", "--seed", str(seed), "--data-dir", str(tiny_data_root),
+                           "--out", str(tmp_path / out)])["metrics"]
+
+    first, second, other = quick(3, "a"), quick(3, "b"), quick(4, "c")
+    assert first["train_loss"] == second["train_loss"] and first["test_loss"] == second["test_loss"]
+    assert first["test_accuracy"] == second["test_accuracy"]
+    assert other["train_loss"] != first["train_loss"], "a different seed gives a different run"
