@@ -106,7 +106,7 @@ class Run:
             "metrics": _json_ready(metrics),
             "device": str(self.device),
             "seconds": round(self.seconds, 3),
-            "args": {k: v for k, v in vars(self.args).items()},
+            "args": _json_ready(vars(self.args)),  # tuples become lists, as in the saved file
             "versions": versions(),
         }
         path = write_json(record, self.out / "metrics.json")

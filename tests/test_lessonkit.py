@@ -295,11 +295,12 @@ def test_start_run_and_finish_write_metrics(tmp_path, capsys):
     import matplotlib
 
     assert matplotlib.get_backend().lower() == "agg"
+    run.args.sizes = (3, 4)  # a tuple-valued flag must come back as the file stores it
     record = run.finish({"accuracy": torch.tensor(0.5), "curve": np.array([1.0, 2.0]), "bad": float("nan")})
     saved = json.loads((tmp_path / "o" / "metrics.json").read_text())
     assert saved == record
     assert saved["metrics"] == {"accuracy": 0.5, "curve": [1.0, 2.0], "bad": "nan"}
-    assert saved["args"]["epochs"] == 1 and saved["device"] == "cpu" and saved["seconds"] >= 0
+    assert saved["args"]["epochs"] == 1 and saved["args"]["sizes"] == [3, 4] and saved["device"] == "cpu" and saved["seconds"] >= 0
 
 
 def test_default_out_folder_is_outputs_folder_lesson(tmp_path):
