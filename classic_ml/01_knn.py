@@ -32,6 +32,7 @@ DEFAULT_FLOWER = (5.0, 2.9, 1.0, 0.2)
 PLOT_FEATURES = (2, 3)
 COLORS = ("tab:blue", "tab:orange", "tab:green")
 N_TRAIN = 112  # 75% of the 150 flowers
+DEFAULT_K = 5   # scikit-learn's default number of neighbours
 
 
 def load_split(seed: int, test_size: float = 0.25):
@@ -123,8 +124,8 @@ def plot_decision_regions(x_train, y_train, names, ks, path, show: bool) -> None
 
 def main(argv=None):
     parser = lk.make_parser(__doc__)
-    parser.add_argument("--k", type=lk.positive_int, default=5,
-                        help="number of neighbours that vote (default: 5)")
+    parser.add_argument("--k", type=lk.positive_int, default=DEFAULT_K,
+                        help=f"number of neighbours that vote (default: {DEFAULT_K})")
     parser.add_argument("--max-k", type=lk.positive_int, default=15,
                         help="the accuracy-vs-k curve tries k = 1..max-k (default: 15)")
     parser.add_argument("--predict", nargs=4, type=lk.positive_float, default=None,
@@ -134,6 +135,8 @@ def main(argv=None):
     if args.k > N_TRAIN:
         parser.error(f"--k {args.k} is more than the {N_TRAIN} training flowers")
     run = lk.start_run(__file__, args)
+    if run.device.type != "cpu":  # scikit-learn computes on the CPU; the flag exists in every lesson
+        print(f"note: this lesson runs on the CPU (scikit-learn); --device {args.device} changes nothing here")
     # Fitting kNN on 112 flowers takes milliseconds: --quick only shortens the k sweep.
     max_k = min(args.max_k, 5 if args.quick else N_TRAIN)
 

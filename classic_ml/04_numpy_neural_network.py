@@ -217,10 +217,11 @@ def main(argv=None):
                         help="units in the hidden layer (default: 64)")
     args = parser.parse_args(argv)
     run = lk.start_run(__file__, args)
+    if run.device.type != "cpu":  # NumPy computes on the CPU; the flag exists in every lesson
+        print(f"note: this lesson runs on the CPU (NumPy); --device {args.device} changes nothing here")
     if args.quick:  # digits are small: the quick run uses all of them, for fewer epochs
         args.epochs = min(args.epochs, 5)
 
-    # This lesson is NumPy only: --device is accepted like everywhere, but the arithmetic runs on the CPU.
     images_train, images_test, y_train, y_test = load_digits_split(args.seed)
     x_train, x_test = standardise(images_train, images_test)                 # (1347, 64), (450, 64)
     print(f"digits: {len(x_train)} training and {len(x_test)} test images of 8x8 pixels -> 64 inputs, "

@@ -162,6 +162,8 @@ def main(argv=None):
                         help="classifier used in the leak demonstrations (default: svc)")
     args = parser.parse_args(argv)
     run = lk.start_run(__file__, args)
+    if run.device.type != "cpu":  # scikit-learn computes on the CPU; the flag exists in every lesson
+        print(f"note: this lesson runs on the CPU (scikit-learn); --device {args.device} changes nothing here")
     # Everything but the noise demo takes milliseconds; --quick shrinks the noise table 5x.
     n_noise_features = 2_000 if args.quick else 10_000
 
