@@ -14,7 +14,10 @@ from .data import (
     extract_archive,
     file_digest,
     gunzip,
+    load_bike_sharing,
+    load_kaggle_house,
     load_mnist,
+    read_table,
     verify_file,
 )
 from .device import available_devices, get_device
@@ -37,7 +40,8 @@ __all__ = [
     "DataError", "DeviceError", "ImageSplits", "LessonError", "Run", "TrainingDiverged",
     "accuracy", "available_devices", "batches", "check_finite", "data_root", "download",
     "ensure_file", "evaluate", "extract_archive", "file_digest", "get_device", "gunzip",
-    "load_checkpoint", "load_mnist", "make_parser", "non_negative_int", "num_batches",
-    "positive_float", "positive_int", "predict", "probability", "progress", "save_checkpoint",
+    "load_bike_sharing", "load_checkpoint", "load_kaggle_house", "load_mnist", "make_parser",
+    "non_negative_int", "num_batches",
+    "positive_float", "positive_int", "predict", "probability", "progress", "read_table", "save_checkpoint",
     "save_figure", "seed_everything", "start_run", "verify_file", "write_json",
 ]

@@ -284,3 +284,134 @@ def load_mnist(root: str | os.PathLike, name: str = "MNIST") -> ImageSplits:
             ) from None
         splits += [ds.data, ds.targets.long()]
     return ImageSplits(*splits, classes=list(dataset_class.classes))
+
+
+# --- tables: bike sharing and Kaggle house prices ----------------------------------------------
+
+BIKE_SHARING_URL = "https://archive.ics.uci.edu/static/public/275/bike+sharing+dataset.zip"
+BIKE_SHARING_HOUR_SHA256 = "e03de4ee4ef4dc376ac6e04bf829673c6269e8eba5c60fa121640fa2f829504f"
+BIKE_SHARING_COLUMNS = (
+    "instant", "dteday", "season", "yr", "mnth", "hr", "holiday", "weekday", "workingday", "weathersit",
+    "temp", "atemp", "hum", "windspeed", "casual", "registered", "cnt",
+)
+
+KAGGLE_HOUSE_URLS = {
+    "train.csv": "http://d2l-data.s3-accelerate.amazonaws.com/kaggle_house_pred_train.csv",
+    "test.csv": "http://d2l-data.s3-accelerate.amazonaws.com/kaggle_house_pred_test.csv",
+}
+# sha1 585e9cc9... / fa19780a... are the values D2L's DATA_HUB checks; sha256 from data/SOURCES.
+KAGGLE_HOUSE_SHA256 = {
+    "train.csv": "1e18addf81e5e4d347cc17ee6075bbe4a42b7fa26b9e5b063e8f692a5f929d41",
+    "test.csv": "8fdd3d829d4d986b58f845c9553b225e67dd8383624d90fb6ca1d4bed5798c1e",
+}
+# Id and the 79 features, as in the header of both files; train.csv adds SalePrice at the end.
+KAGGLE_HOUSE_COLUMNS = (
+    "Id", "MSSubClass", "MSZoning", "LotFrontage", "LotArea", "Street", "Alley", "LotShape", "LandContour",
+    "Utilities", "LotConfig", "LandSlope", "Neighborhood", "Condition1", "Condition2", "BldgType", "HouseStyle",
+    "OverallQual", "OverallCond", "YearBuilt", "YearRemodAdd", "RoofStyle", "RoofMatl", "Exterior1st",
+    "Exterior2nd", "MasVnrType", "MasVnrArea", "ExterQual", "ExterCond", "Foundation", "BsmtQual", "BsmtCond",
+    "BsmtExposure", "BsmtFinType1", "BsmtFinSF1", "BsmtFinType2", "BsmtFinSF2", "BsmtUnfSF", "TotalBsmtSF",
+    "Heating", "HeatingQC", "CentralAir", "Electrical", "1stFlrSF", "2ndFlrSF", "LowQualFinSF", "GrLivArea",
+    "BsmtFullBath", "BsmtHalfBath", "FullBath", "HalfBath", "BedroomAbvGr", "KitchenAbvGr", "KitchenQual",
+    "TotRmsAbvGrd", "Functional", "Fireplaces", "FireplaceQu", "GarageType", "GarageYrBlt", "GarageFinish",
+    "GarageCars", "GarageArea", "GarageQual", "GarageCond", "PavedDrive", "WoodDeckSF", "OpenPorchSF",
+    "EnclosedPorch", "3SsnPorch", "ScreenPorch", "PoolArea", "PoolQC", "Fence", "MiscFeature", "MiscVal",
+    "MoSold", "YrSold", "SaleType", "SaleCondition",
+)
+
+
+def read_table(path: str | os.PathLike, columns, *, numeric=(), what: str = "table"):
+    """Read a CSV file with pandas, or raise DataError naming the file and what is wrong with it.
+
+    `columns` must all be in the header; `numeric` ones must have parsed as numbers (a stray text
+    cell in a number column is the usual sign of a damaged file).
+    """
+    import pandas as pd  # imported here: only the table lessons pay for pandas
+
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as err:
+        raise DataError(
+            f"could not read the {what} file {path} as CSV ({type(err).__name__}: {err}). The file is corrupt "
+            "or not the expected one; delete it to re-download it, or copy a good one there."
+        ) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        raise DataError(
+            f"the {what} file {path} lacks the column(s) {shown} (it has {len(frame.columns)} columns, "
+            f"starting {', '.join(map(str, frame.columns[:5]))}). It is not the expected file or it is "
+            "damaged; delete it to re-download it, or copy a good one there."
+        )
+    not_numbers = [c for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])]
+    if not_numbers:
+        raise DataError(
+            f"the {what} file {path} has text in the number column(s) {', '.join(not_numbers)}: it is "
+            "damaged or not the expected file; delete it to re-download it, or copy a good one there."
+        )
+    if frame.empty:
+        raise DataError(f"the {what} file {path} has a header but no rows; copy a complete file there.")
+    return frame
+
+
+def load_bike_sharing(root: str | os.PathLike):
+    """The UCI Bike Sharing hourly table (17,379 rows) as a pandas DataFrame.
+
+    Read from <root>/bike_sharing/hour.csv. If it is missing, the UCI zip is downloaded into
+    <root>/bike_sharing/ (or a zip already there is used), extracted safely, and hour.csv is checked
+    against its known sha256 before it is put in place (the zip's own checksum is not published).
+    """
+    root = Path(root)
+    relpath = "bike_sharing/hour.csv"
+    path = root / relpath
+    if not path.is_file():
+        _fetch_bike_sharing(root, relpath)
+    numeric = [c for c in BIKE_SHARING_COLUMNS if c != "dteday"]
+    return read_table(path, BIKE_SHARING_COLUMNS, numeric=numeric, what="bike sharing")
+
+
+def _fetch_bike_sharing(root: Path, relpath: str) -> None:
+    zip_relpath = "bike_sharing/bike+sharing+dataset.zip"
+    if offline() and not (root / zip_relpath).is_file():
+        raise missing_file_error(root, relpath, [BIKE_SHARING_URL],
+                                 [f"not downloaded because {ENV_OFFLINE} is set"], "bike sharing")
+    try:
+        archive = ensure_file(root, zip_relpath, [BIKE_SHARING_URL], what="bike sharing zip")
+    except DataError as err:
+        raise missing_file_error(root, relpath, [BIKE_SHARING_URL],
+                                 [f"the UCI zip that holds it could not be fetched: {err.message}"],
+                                 "bike sharing") from None
+    folder = root / "bike_sharing"
+    staging = Path(tempfile.mkdtemp(prefix=".unzip-", dir=folder))
+    try:
+        extract_archive(archive, staging)
+        found = sorted(staging.rglob("hour.csv"))
+        if not found:
+            archive.unlink()
+            raise DataError(f"the zip {archive} (from {BIKE_SHARING_URL}) holds no hour.csv; it was deleted, "
+                            f"run again to re-download it or put hour.csv at {root / relpath} yourself.")
+        try:
+            verify_file(found[0], sha256=BIKE_SHARING_HOUR_SHA256)
+        except DataError as err:
+            archive.unlink()  # a bad zip must not be reused on the next run
+            raise DataError(f"hour.csv from {archive} failed its check: {err.message} The zip was deleted.") from None
+        os.replace(found[0], root / relpath)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_kaggle_house(root: str | os.PathLike):
+    """Kaggle "House Prices" as two DataFrames: (train with SalePrice, test without).
+
+    Read from <root>/kaggle_house/train.csv and test.csv; missing files are downloaded from D2L's
+    mirror and checked by sha256.
+    """
+    root = Path(root)
+    frames = []
+    for name, extra in (("train.csv", ("SalePrice",)), ("test.csv", ())):
+        path = ensure_file(root, f"kaggle_house/{name}", [KAGGLE_HOUSE_URLS[name]],
+                           sha256=KAGGLE_HOUSE_SHA256[name], what=f"Kaggle house prices {name}")
+        frames.append(read_table(path, KAGGLE_HOUSE_COLUMNS + extra, numeric=("Id",) + extra,
+                                 what="Kaggle house prices"))
+    return frames[0], frames[1]
