@@ -107,7 +107,7 @@ def main(argv=None):
     run = lk.start_run(__file__, args)
     generator = torch.Generator().manual_seed(args.seed)
     if args.quick:
-        args.epochs = 1
+        args.epochs, args.examples = 1, min(args.examples, 300)
 
     # 1. data: a Dataset pairs each x with its y; a DataLoader batches and shuffles them
     x, y = synthetic_data(TRUE_W, TRUE_B, args.examples, generator)

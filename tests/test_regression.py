@@ -1,0 +1,373 @@
+"""Teaching checks for regression/: scratch pieces agree with their library and closed-form
+counterparts, the data preparation does what the lessons say, the table loaders fail clearly, and
+(with real data) the bike-sharing and house-price floors hold."""
+
+from __future__ import annotations
+
+import csv
+import math
+import shutil
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import REPO, load_lesson, real_data_root
+from torch import nn
+
+import lessonkit as lk
+
+
+@pytest.fixture(scope="module")
+def scratch():
+    return load_lesson(REPO / "regression/01_linear_regression_scratch.py")
+
+
+@pytest.fixture(scope="module")
+def bike():
+    return load_lesson(REPO / "regression/04_bike_sharing.py")
+
+
+@pytest.fixture(scope="module")
+def house():
+    return load_lesson(REPO / "regression/05_house_prices.py")
+
+
+# --- 01 and 02: linear regression -------------------------------------------------------------
+
+
+def test_scratch_sgd_agrees_with_closed_form_and_recovers_truth(scratch):
+    generator = torch.Generator().manual_seed(3)
+    x, y = scratch.synthetic_data(scratch.TRUE_W, scratch.TRUE_B, 1000, generator)
+    w, b, history = scratch.train_scratch(x, y, lr=0.03, batch_size=10, epochs=3, generator=generator)
+    w_exact, b_exact = scratch.closed_form(x, y)
+    assert w.shape == (2, 1) and b.shape == (1,)
+    assert torch.allclose(w, w_exact, atol=1e-2) and abs(b.item() - b_exact.item()) < 1e-2
+    assert torch.allclose(w.flatten(), scratch.TRUE_W, atol=1e-2) and abs(b.item() - scratch.TRUE_B) < 1e-2
+    # the closed form is the least-squares optimum: SGD's answer cannot have a lower training loss
+    loss = scratch.squared_loss(scratch.linreg(x, w, b), y).mean()
+    assert scratch.squared_loss(scratch.linreg(x, w_exact, b_exact), y).mean() <= loss + 1e-7
+    assert abs(history[0]["w1"]) < 1 and history[-1]["train_loss"] < 1e-3, "it learned, starting near 0"
+
+
+def test_scratch_sgd_step_is_a_plain_gradient_step(scratch):
+    p = torch.tensor([1.0, -2.0], requires_grad=True)
+    (3 * p).sum().backward()                       # grad = [3, 3], as if summed over a batch of 3
+    scratch.sgd([p], lr=0.1, batch_size=3)
+    assert torch.allclose(p.detach(), torch.tensor([0.9, -2.1]))
+    assert torch.equal(p.grad, torch.zeros(2)), "the gradient must be cleared after the step"
+    assert p.requires_grad and p.is_leaf, "the update must not turn the parameter into a graph node"
+
+
+def test_data_iter_visits_every_example_once_per_epoch(scratch):
+    x = torch.arange(23.0).unsqueeze(1)
+    seen = torch.cat([xb for xb, _ in scratch.data_iter(5, x, x, torch.Generator().manual_seed(0))])
+    assert sorted(seen.flatten().tolist()) == x.flatten().tolist()
+    assert not torch.equal(seen, x), "the order is shuffled"
+
+
+def test_concise_model_learns_the_same_line():
+    concise = load_lesson(REPO / "regression/02_linear_regression_concise.py")
+    x, y = concise.synthetic_data(concise.TRUE_W, concise.TRUE_B, 500, torch.Generator().manual_seed(1))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=10, shuffle=True,
+                                         generator=torch.Generator().manual_seed(1))
+    torch.manual_seed(1)
+    model = concise.LinearModel()
+    concise.train(model, loader, torch.optim.SGD(model.parameters(), lr=0.03), 3, torch.device("cpu"), verbose=False)
+    assert torch.allclose(model.linear.weight[0].detach(), concise.TRUE_W, atol=1e-2)
+    assert abs(model.linear.bias.item() - concise.TRUE_B) < 1e-2
+
+
+# --- 03: curve fitting ------------------------------------------------------------------------
+
+
+def test_curve_noise_is_zero_mean_and_snapshots_cover_training():
+    curve = load_lesson(REPO / "regression/03_curve_fitting_mlp.py")
+    x, y = curve.make_data("square", 20000, 0.1, torch.Generator().manual_seed(0))
+    residual = y - x ** 2
+    # the note's torch.rand noise had mean 0.1; Gaussian noise must not shift the curve
+    assert abs(residual.mean().item()) < 0.005 and abs(residual.std().item() - 0.1) < 0.005
+    steps = curve.snapshot_steps(1000)
+    assert steps[0] == 0 and steps[-1] == 1000 and steps == sorted(set(steps)) and len(steps) == 8
+
+
+# --- 04: bike sharing ---------------------------------------------------------------------------
+
+
+def test_bike_split_is_by_days_and_scaler_uses_training_days_only(bike, tiny_data_root):
+    table = lk.load_bike_sharing(tiny_data_root)
+    train, validation, test = bike.split_by_days(table["dteday"])
+    days = sorted(table["dteday"].unique())
+    assert set(table.loc[test, "dteday"]) == set(days[-21:])
+    assert set(table.loc[validation, "dteday"]) == set(days[-81:-21])
+    assert (train.astype(int) + validation.astype(int) + test.astype(int) == 1).all()
+
+    data = bike.prepare(table)
+    assert any(f.startswith("hr_") for f in data.features) and "hr" not in data.features
+    assert not set(bike.DROPPED + ["dteday", "cnt"]) & set(data.features)
+    assert len([f for f in data.features if f.startswith("hr_")]) == 24
+    # standardised with training statistics: exactly mean 0 / std 1 on the training rows only
+    assert abs(data.y_train.mean().item()) < 1e-5 and abs(data.y_train.std().item() - 1) < 1e-4
+    # and the kept scaler turns predictions back into riders per hour
+    assert torch.allclose(data.to_riders(data.y_test).squeeze(1),
+                          torch.tensor(table.loc[test, "cnt"].to_numpy(dtype=np.float32)), atol=1e-3)
+    with pytest.raises(lk.LessonError, match="days"):
+        bike.split_by_days(table["dteday"].iloc[:24 * 50])
+
+
+def test_bike_manual_network_matches_nn_layers(bike):
+    """The hand-made forward pass and SGD step are what nn.Linear + Sigmoid and optim.SGD compute."""
+    net = bike.ManualNet(7, 5, torch.Generator().manual_seed(0), torch.device("cpu"))
+    reference = nn.Sequential(nn.Linear(7, 5), nn.Sigmoid(), nn.Linear(5, 1))
+    with torch.no_grad():   # nn.Linear stores its weight as (out, in): the transpose of x @ W's W
+        reference[0].weight.copy_(net.w1.T)
+        reference[0].bias.copy_(net.b1)
+        reference[2].weight.copy_(net.w2.T)
+        reference[2].bias.copy_(net.b2)
+    x, y = torch.randn(16, 7), torch.randn(16, 1)
+    assert torch.allclose(net(x), reference(x), atol=1e-6)
+    bike.mse(net(x), y).backward()
+    net.sgd_step(0.5)
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.5)
+    nn.functional.mse_loss(reference(x), y).backward()
+    optimizer.step()
+    assert torch.allclose(net.w1, reference[0].weight.T, atol=1e-6)
+    assert torch.allclose(net.w2, reference[2].weight.T, atol=1e-6)
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_bike_report_converts_errors_to_riders(bike, tiny_data_root):
+    data = bike.prepare(lk.load_bike_sharing(tiny_data_root))
+    std = data.scaler["cnt"][1]
+    result = bike.report("shifted", data, data.y_val + 0.5, data.y_test - 0.5, std)
+    assert result["val_mse"] == pytest.approx(0.25, rel=1e-4)
+    assert result["val_rmse_riders"] == pytest.approx(0.5 * std, rel=1e-4)
+    assert result["test_mae_riders"] == pytest.approx(0.5 * std, rel=1e-4)
+
+
+# --- 05: house prices -------------------------------------------------------------------------
+
+
+def test_house_preprocessing_follows_d2l(house, tiny_data_root):
+    train, test = lk.load_kaggle_house(tiny_data_root)
+    assert str(train["MSZoning"].dtype) in ("str", "object", "string")
+    assert "MSZoning" in house.text_columns(train) and "LotArea" not in house.text_columns(train)
+    x_train, x_test, summary = house.preprocess(train, test, log_skewed=True)
+    assert x_train.shape[0] == len(train) and x_test.shape[0] == len(test)
+    assert x_train.shape[1] == x_test.shape[1] == summary["columns"]
+    assert torch.isfinite(x_train).all() and torch.isfinite(x_test).all(), "missing values must be filled"
+    assert summary["numeric"] + summary["text"] == 79
+    # dummy_na=True: a missing Alley gets its own indicator column, which is 1 exactly where Alley is missing
+    names = summary["names"]
+    assert "Alley_nan" in names and "MSZoning_RL" in names and "Alley" not in names
+    alley_missing = torch.tensor(train["Alley"].isna().to_numpy(dtype=np.float32))
+    assert alley_missing.sum() > 0 and torch.equal(x_train[:, names.index("Alley_nan")], alley_missing)
+    # numeric columns are standardised over train + test together, then gaps become 0 (the mean)
+    area = torch.cat([x_train, x_test])[:, names.index("LotArea")]
+    assert abs(area.mean().item()) < 1e-4 and abs(area.std().item() - 1) < 1e-3
+
+
+def test_log_rmse_and_folds(house):
+    price = torch.tensor([[100_000.0], [200_000.0]])
+    assert house.log_rmse(price * math.e ** 0.1, price) == pytest.approx(0.1, rel=1e-5)
+    assert math.isfinite(house.log_rmse(torch.tensor([[-5.0], [0.0]]), price)), "clamped, never log(<0)"
+    blocks = house.k_fold_slices(103, 5)
+    covered = [i for block in blocks for i in range(103)[block]]
+    assert len(blocks) == 5 and covered == list(range(100)), "5 disjoint blocks of 20 (D2L)"
+
+
+def test_house_quick_run_writes_a_submission(house, tiny_data_root, tmp_path):
+    house.main(["--quick", "--device", "cpu", "--out", str(tmp_path), "--data-dir", str(tiny_data_root)])
+    _, test = lk.load_kaggle_house(tiny_data_root)
+    with open(tmp_path / "submission.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["Id", "SalePrice"] and len(rows) == len(test) + 1
+    assert [int(r[0]) for r in rows[1:]] == test["Id"].tolist()
+    assert all(float(r[1]) > 0 for r in rows[1:])
+    assert not list(tmp_path.glob(".submission.*")), "no temporary file left behind"
+
+
+# --- 06 and 07: model capacity and weight decay -------------------------------------------------
+
+
+def test_polynomial_features_and_the_three_regimes():
+    poly = load_lesson(REPO / "regression/06_underfitting_overfitting.py")
+    x = torch.tensor([[2.0]])
+    assert torch.allclose(poly.polynomial_features(x, 5), torch.tensor([[1.0, 2.0, 2.0, 8 / 6, 16 / 24]]))
+    _, features, y = poly.make_data(torch.Generator().manual_seed(0))
+    x_test, y_test = features[100:], y[100:]
+    results = {}
+    for name, (degree, n) in {"linear": (2, 100), "cubic": (4, 100), "few": (4, 2)}.items():
+        model, history = poly.fit(features[:n, :degree], y[:n], x_test[:, :degree], y_test, epochs=60, lr=0.05,
+                                  generator=torch.Generator().manual_seed(0), device=torch.device("cpu"))
+        results[name] = (model, history[-1])
+    cubic_model, cubic = results["cubic"]
+    assert torch.allclose(cubic_model.weight[0].detach(), poly.TRUE_W, atol=0.1)
+    assert cubic["test"] < 0.05 < results["linear"][1]["train"], "the linear model underfits"
+    assert results["few"][1]["test"] > 10 * cubic["test"], "two examples do not pin down a cubic"
+
+
+def test_weight_decay_equals_hand_written_l2_and_proximal_l1_is_sparse():
+    decay = load_lesson(REPO / "regression/07_weight_decay.py")
+    x_train, y_train, x_test, y_test = decay.make_data(torch.Generator().manual_seed(0))
+    common = dict(epochs=20, lr=0.01, batch_size=5, seed=0, device=torch.device("cpu"))
+    by_hand, _ = decay.train(x_train, y_train, x_test, y_test, lambd=3.0, penalty="l2", **common)
+    by_optimizer, _ = decay.train(x_train, y_train, x_test, y_test, lambd=3.0, penalty="weight_decay", **common)
+    free, free_history = decay.train(x_train, y_train, x_test, y_test, lambd=0.0, penalty="none", **common)
+    assert torch.allclose(by_hand.weight, by_optimizer.weight, atol=1e-6)
+    assert torch.allclose(by_hand.bias, by_optimizer.bias, atol=1e-6)
+    assert by_hand.weight.norm() < 0.5 * free.weight.norm(), "the penalty shrinks the weights"
+    sparse, _ = decay.train(x_train, y_train, x_test, y_test, lambd=1.0, penalty="l1_prox", **common)
+    hopping, _ = decay.train(x_train, y_train, x_test, y_test, lambd=1.0, penalty="l1", **common)
+    assert (sparse.weight == 0).sum() > 100, "soft-thresholding gives exact zeros"
+    assert (hopping.weight == 0).sum() == 0, "the subgradient of |w| never lands exactly on 0"
+
+
+# --- loaders ------------------------------------------------------------------------------------
+
+
+def test_tiny_fixtures_load_with_the_real_layout(tiny_data_root):
+    raw = (tiny_data_root / "bike_sharing" / "hour.csv").read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n"), "CRLF line endings like the UCI file"
+    hours = lk.load_bike_sharing(tiny_data_root)
+    assert list(hours.columns) == list(lk.data.BIKE_SHARING_COLUMNS) and hours["dteday"].nunique() >= 82
+    assert (hours["cnt"] == hours["casual"] + hours["registered"]).all()
+    train, test = lk.load_kaggle_house(tiny_data_root)
+    assert train.shape[1] == 81 and test.shape[1] == 80 and train.isna().any().any()
+    assert test["Id"].min() == 1461
+
+
+def _copy(tiny_data_root, tmp_path, folder):
+    shutil.copytree(tiny_data_root / folder, tmp_path / folder)
+    return tmp_path
+
+
+def test_bike_loader_missing_column_is_a_data_error(tiny_data_root, tmp_path):
+    root = _copy(tiny_data_root, tmp_path, "bike_sharing")
+    path = root / "bike_sharing" / "hour.csv"
+    table = pd.read_csv(path).drop(columns=["cnt", "hum"])
+    table.to_csv(path, index=False)
+    with pytest.raises(lk.DataError) as err:
+        lk.load_bike_sharing(root)
+    assert str(path) in str(err.value) and "hum, cnt" in str(err.value)
+
+
+def test_house_loader_missing_column_is_a_data_error(tiny_data_root, tmp_path):
+    root = _copy(tiny_data_root, tmp_path, "kaggle_house")
+    path = root / "kaggle_house" / "train.csv"
+    pd.read_csv(path).drop(columns=["SalePrice"]).to_csv(path, index=False)
+    with pytest.raises(lk.DataError, match="SalePrice") as err:
+        lk.load_kaggle_house(root)
+    assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff\xfe binary junk \x00\x81" * 50, b"", b"a,b\n1,2,3,4\n5\n\"unclosed"],
+                         ids=["binary", "empty", "ragged"])
+def test_corrupt_tables_are_data_errors(tiny_data_root, tmp_path, content):
+    root = _copy(tiny_data_root, tmp_path, "bike_sharing")
+    _copy(tiny_data_root, tmp_path, "kaggle_house")
+    (root / "bike_sharing" / "hour.csv").write_bytes(content)
+    (root / "kaggle_house" / "test.csv").write_bytes(content)
+    for load, name in ((lk.load_bike_sharing, "hour.csv"), (lk.load_kaggle_house, "test.csv")):
+        with pytest.raises(lk.DataError) as err:
+            load(root)
+        assert name in str(err.value)
+
+
+def test_text_in_a_number_column_is_a_data_error(tiny_data_root, tmp_path):
+    root = _copy(tiny_data_root, tmp_path, "bike_sharing")
+    path = root / "bike_sharing" / "hour.csv"
+    lines = path.read_text().splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ",lots"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(lk.DataError, match="cnt"):
+        lk.load_bike_sharing(root)
+
+
+def test_missing_files_offline_name_the_path_and_the_url(tmp_path):
+    with pytest.raises(lk.DataError) as err:
+        lk.load_bike_sharing(tmp_path)
+    message = str(err.value)
+    assert str(tmp_path / "bike_sharing" / "hour.csv") in message and lk.data.BIKE_SHARING_URL in message
+    assert "--data-dir" in message and "\n" not in message
+    with pytest.raises(lk.DataError) as err:
+        lk.load_kaggle_house(tmp_path)
+    message = str(err.value)
+    assert str(tmp_path / "kaggle_house" / "train.csv") in message
+    assert lk.data.KAGGLE_HOUSE_URLS["train.csv"] in message and "--data-dir" in message
+    assert not (tmp_path / "bike_sharing" / "hour.csv").exists()
+
+
+def test_bike_zip_with_a_wrong_hour_csv_is_refused(tiny_data_root, tmp_path):
+    """A zip already in place is unpacked, but its hour.csv must match the real file's sha256."""
+    folder = tmp_path / "bike_sharing"
+    folder.mkdir()
+    archive = folder / "bike+sharing+dataset.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(tiny_data_root / "bike_sharing" / "hour.csv", "hour.csv")
+    with pytest.raises(lk.DataError, match="checksum"):
+        lk.load_bike_sharing(tmp_path)
+    assert not (folder / "hour.csv").exists() and not archive.exists(), "nothing bad is kept"
+    assert [p.name for p in folder.iterdir()] == [], "no extraction leftovers"
+
+
+# --- real data ----------------------------------------------------------------------------------
+
+
+def _real_copy(tmp_path, folder):
+    source = real_data_root() / folder
+    if not source.is_dir():
+        pytest.skip(f"real_data: {source} is missing")
+    shutil.copytree(source, tmp_path / "data" / folder)
+    return tmp_path / "data"
+
+
+@pytest.mark.real_data
+def test_real_bike_validation_floor(bike, tmp_path):
+    root = _real_copy(tmp_path, "bike_sharing")
+    record = bike.main(["--device", "cpu", "--manual-epochs", "1", "--out", str(tmp_path / "out"),
+                        "--data-dir", str(root)])
+    metrics = record["metrics"]
+    assert metrics["val_mse"] <= 0.18, metrics
+    assert metrics["val_rmse_riders"] == pytest.approx(metrics["val_mse"] ** 0.5 * metrics["target_std"], rel=1e-3)
+    assert (tmp_path / "out" / "test_predictions.png").is_file()
+
+
+@pytest.mark.real_data
+def test_real_house_cross_validation_floor(house, tmp_path):
+    root = _real_copy(tmp_path, "kaggle_house")
+    record = house.main(["--device", "cpu", "--out", str(tmp_path / "out"), "--data-dir", str(root)])
+    metrics = record["metrics"]
+    assert len(metrics["folds"]) == 5 and metrics["cv_val_log_rmse"] <= 0.15, metrics
+    submission = pd.read_csv(tmp_path / "out" / "submission.csv")
+    assert list(submission.columns) == ["Id", "SalePrice"] and len(submission) == 1459
+    assert submission["SalePrice"].between(10_000, 2_000_000).all()
+
+
+@pytest.mark.real_data
+def test_real_bike_zip_is_unpacked_and_verified(tmp_path):
+    """The download path after the zip arrives: extraction, sha256 check of hour.csv, rename."""
+    source = real_data_root() / "bike_sharing" / "hour.csv"
+    if not source.is_file():
+        pytest.skip(f"real_data: {source} is missing")
+    folder = tmp_path / "bike_sharing"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "bike+sharing+dataset.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(source, "hour.csv")
+        zf.writestr("Readme.txt", "UCI bike sharing")
+    table = lk.load_bike_sharing(tmp_path)
+    assert table.shape == (17379, 17)
+    assert lk.file_digest(folder / "hour.csv") == lk.data.BIKE_SHARING_HOUR_SHA256
+
+
+@pytest.mark.real_data
+def test_fixtures_have_the_real_columns_and_dtypes(tiny_data_root):
+    """The tiny tables mirror the real ones column for column, so the lessons meet no surprises."""
+    root = real_data_root()
+    if not (root / "kaggle_house").is_dir() or not (root / "bike_sharing").is_dir():
+        pytest.skip("real_data: bike_sharing/ or kaggle_house/ is missing")
+    for real, tiny in zip((lk.load_bike_sharing(root), *lk.load_kaggle_house(root)),
+                          (lk.load_bike_sharing(tiny_data_root), *lk.load_kaggle_house(tiny_data_root))):
+        assert list(tiny.columns) == list(real.columns)
+        assert {c: str(t) for c, t in tiny.dtypes.items()} == {c: str(t) for c, t in real.dtypes.items()}
