@@ -7,11 +7,12 @@ approximation idea, 通用逼近定理). You will fit noisy samples of x^2 (or o
 the error on fresh points against the noise-free curve: the training loss cannot go below the noise
 variance (0.1^2 = 0.01), but the error against the true curve can.
 
-Notes: 000 regression.py (a three-layer PyTorch network for regression, after the Morvan tutorial:
-y = x^2 + noise on 100 points in [-1, 1], drawn live while training). Changes: its noise came from
-torch.rand (uniform in [0, 0.2], which lifts the whole curve by 0.1); here it is zero-mean Gaussian.
-The live plt.ion() drawing becomes a saved grid of snapshots, and Adam replaces plain SGD so the sine
-target also trains in seconds. 003 chapter 3 (universal approximation).
+Notes: 000 regression.py (a three-layer PyTorch network for regression; the note lists the script, not
+its code). The widely copied version of this exercise fits y = x^2 on 100 points in [-1, 1], draws the
+fit live with plt.ion(), and takes its noise from torch.rand, uniform in [0, 0.2], which lifts the whole
+curve by 0.1. Here the noise is zero-mean Gaussian, the live drawing becomes a saved grid of snapshots,
+and Adam replaces plain SGD so the sine target also trains in seconds. 003 chapter 3 (universal
+approximation).
 Run:    python regression/03_curve_fitting_mlp.py [--target sine] [--hidden 32] [--epochs 1000]
 Prints: the training loss every 100 steps, then the train loss and the error against the true curve.
 Saves:  outputs/regression/03_curve_fitting_mlp/{metrics.json, snapshots.png, loss.png}

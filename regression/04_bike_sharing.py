@@ -18,7 +18,8 @@ model, as long as you convert back. Try --raw-target to train the second network
 
 Notes: 003 chapter 3 (the bike-sharing predictor: one-hot encoding, normalisation, a hand-made network
 with weights1/biases1/weights2, then torch.nn.Sequential; its .data updates become torch.no_grad(),
-its float64 tensors float32, and its scaler is fitted on training days only, not the whole table).
+its float64 tensors float32; the scaler here is fitted on the training days only, where the usual
+version of this project fits it on the whole table).
 Run:    python regression/04_bike_sharing.py [--epochs 10] [--manual-epochs 40] [--raw-target] [--quick]
 Prints: the split sizes, one line per epoch for each network, then MSE (standardised) and RMSE/MAE in
 riders per hour on the validation and test days.
@@ -93,7 +94,7 @@ def prepare(table: pd.DataFrame, standardise_target: bool = True) -> BikeData:
     data = data.drop(columns=["dteday"])
 
     # Statistics from the training days only: the validation and test days must stay unseen.
-    # (003 computed them on the whole table, which lets the future leak into the scaling.)
+    # (The usual version of this project uses the whole table, which lets the future leak into the scaling.)
     columns = STANDARDISED if standardise_target else [c for c in STANDARDISED if c != TARGET]
     scaler = {c: (float(data.loc[train, c].mean()), float(data.loc[train, c].std())) for c in columns}
     if not standardise_target:

@@ -26,7 +26,7 @@ Prints: the preprocessing summary, one row per fold (train and validation log-RM
 where the submission went.
 Saves:  outputs/regression/05_house_prices/{metrics.json, submission.csv, folds.png, predictions.png}
 Expect: 5-fold mean validation log-RMSE about 0.13 (floor 0.15; D2L reports about 0.17, and --recipe d2l
-gives about that); about 10 seconds on a 2-core CPU.
+gives about that); 5-10 seconds on a 2-core CPU.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def test_curve_noise_is_zero_mean_and_snapshots_cover_training():
     curve = load_lesson(REPO / "regression/03_curve_fitting_mlp.py")
     x, y = curve.make_data("square", 20000, 0.1, torch.Generator().manual_seed(0))
     residual = y - x ** 2
-    # the note's torch.rand noise had mean 0.1; Gaussian noise must not shift the curve
+    # torch.rand noise (the usual version of this exercise) has mean 0.1; Gaussian noise must not shift the curve
     assert abs(residual.mean().item()) < 0.005 and abs(residual.std().item() - 0.1) < 0.005
     steps = curve.snapshot_steps(1000)
     assert steps[0] == 0 and steps[-1] == 1000 and steps == sorted(set(steps)) and len(steps) == 8
