@@ -236,7 +236,8 @@ def test_load_mnist_reads_the_standard_layout(tiny_data_root, tmp_path):
     import shutil
 
     root = tmp_path / "root"
-    shutil.copytree(tiny_data_root / "MNIST", root / "MNIST")
+    # only the archives: other tests may already have unpacked the shared fixture
+    shutil.copytree(tiny_data_root / "MNIST", root / "MNIST", ignore=shutil.ignore_patterns("*-ubyte"))
     mnist = lk.load_mnist(root, "MNIST")
     assert mnist.x_train.shape == (256, 28, 28) and mnist.x_train.dtype == torch.uint8
     assert mnist.y_train.dtype == torch.int64 and mnist.x_test.shape == (64, 28, 28)
@@ -258,7 +259,7 @@ def test_load_mnist_offline_without_files_is_one_paragraph(tmp_path):
 def test_load_mnist_corrupt_gz_is_a_clear_error(tmp_path, tiny_data_root):
     import shutil
 
-    shutil.copytree(tiny_data_root / "MNIST", tmp_path / "MNIST")
+    shutil.copytree(tiny_data_root / "MNIST", tmp_path / "MNIST", ignore=shutil.ignore_patterns("*-ubyte"))
     (tmp_path / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8bnot gzip")
     with pytest.raises(lk.DataError, match="t10k-labels"):
         lk.load_mnist(tmp_path, "MNIST")
