@@ -22,6 +22,7 @@ from .data import (
 )
 from .device import available_devices, get_device
 from .errors import DataError, DeviceError, LessonError, TrainingDiverged
+from .files import atomic_path
 from .plotting import save_figure
 from .run import Run, seed_everything, start_run, write_json
 from .train import (
@@ -38,7 +39,7 @@ from .train import (
 
 __all__ = [
     "DataError", "DeviceError", "ImageSplits", "LessonError", "Run", "TrainingDiverged",
-    "accuracy", "available_devices", "batches", "check_finite", "data_root", "download",
+    "accuracy", "atomic_path", "available_devices", "batches", "check_finite", "data_root", "download",
     "ensure_file", "evaluate", "extract_archive", "file_digest", "get_device", "gunzip",
     "load_bike_sharing", "load_checkpoint", "load_kaggle_house", "load_mnist", "make_parser",
     "non_negative_int", "num_batches",

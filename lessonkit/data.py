@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from .errors import DataError
+from .files import atomic_path
 
 ENV_DATA_DIR = "LESSONS_DATA_DIR"
 ENV_OFFLINE = "LESSONS_OFFLINE"
@@ -87,27 +88,20 @@ def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None, md
     Raises DataError on a network failure or a checksum mismatch; dest is then untouched.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     expected = _expected(sha256, md5)
     digest = hashlib.new(expected[0]) if expected else None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            request = urllib.request.Request(url, headers={"User-Agent": "lessonkit"})
-            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    out.write(chunk)
-                    if digest:
-                        digest.update(chunk)
+    with atomic_path(dest, suffix=".part") as tmp, open(tmp, "wb") as out:
+        request = urllib.request.Request(url, headers={"User-Agent": "lessonkit"})
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                out.write(chunk)
+                if digest:
+                    digest.update(chunk)
         if expected and digest.hexdigest() != expected[1]:
             raise DataError(
                 f"checksum mismatch for the download of {url}: expected {expected[0]} {expected[1]}, "
                 f"got {digest.hexdigest()}. Nothing was written to {dest}."
             )
-        os.replace(tmp_name, dest)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
     return dest
 
 
@@ -206,21 +200,20 @@ def extract_archive(archive: str | os.PathLike, dest: str | os.PathLike) -> Path
 
 
 def gunzip(src: str | os.PathLike, dest: str | os.PathLike) -> Path:
-    """Decompress a .gz file atomically; a corrupt file is a DataError, and dest is not created."""
+    """Decompress a .gz file atomically; a corrupt file is a DataError, and dest is not created.
+
+    A PermissionError (the folder is read-only) is passed on so the caller can name the folder."""
     src, dest = Path(src), Path(dest)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
-        with os.fdopen(fd, "wb") as out, gzip.open(src, "rb") as f:
+        with atomic_path(dest, suffix=".part") as tmp, open(tmp, "wb") as out, gzip.open(src, "rb") as f:
             shutil.copyfileobj(f, out, _CHUNK)
-        os.replace(tmp_name, dest)
+    except PermissionError:
+        raise
     except (OSError, EOFError, zlib.error) as err:
         raise DataError(
             f"could not decompress {src}: {err}. The file is corrupt or incomplete; delete it and run "
             "again to re-download (or copy a good one there)."
         ) from None
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
     return dest
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from .files import atomic_path
 
 
 def save_figure(fig, path: str | os.PathLike, *, show: bool = False, dpi: int = 120) -> Path:
@@ -12,15 +13,8 @@ def save_figure(fig, path: str | os.PathLike, *, show: bool = False, dpi: int = 
     import matplotlib.pyplot as plt
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=path.suffix) as tmp:  # the suffix tells savefig the format
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     if not show:
         plt.close(fig)
     print(f"saved {path}")

@@ -15,7 +15,6 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import torch
 
 from .data import data_root
 from .device import get_device
+from .files import atomic_path
 
 
 def seed_everything(seed: int) -> None:
@@ -73,16 +73,9 @@ def _json_ready(value):
 def write_json(data: dict, path: str | os.PathLike) -> Path:
     """Write JSON atomically: a temporary file in the same folder, then a rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(_json_ready(data), f, indent=2, ensure_ascii=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        json.dump(_json_ready(data), f, indent=2, ensure_ascii=False)
+        f.write("\n")
     return path
 
 

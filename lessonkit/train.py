@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .errors import DataError, TrainingDiverged
+from .files import atomic_path
 
 
 def batches(
@@ -95,15 +95,8 @@ def check_finite(loss: torch.Tensor, where: str = "") -> None:
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
     """Save a state_dict (or a dict of state_dicts) atomically: temp file, then rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(state, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

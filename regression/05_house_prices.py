@@ -31,8 +31,6 @@ gives about that); 5-10 seconds on a 2-core CPU.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 
 import matplotlib.pyplot as plt
@@ -153,14 +151,8 @@ def k_fold_slices(n: int, k: int) -> list[slice]:
 def write_submission(ids: pd.Series, prices: np.ndarray, path) -> None:
     """Write Id,SalePrice atomically: a temporary file in the same folder, then a rename."""
     frame = pd.DataFrame({"Id": ids.to_numpy(), "SalePrice": prices})
-    fd, tmp = tempfile.mkstemp(prefix=".submission.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with lk.atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     print(f"saved {path} ({len(frame)} rows)")
 
 

@@ -301,7 +301,8 @@ def test_start_run_and_finish_write_metrics(tmp_path, capsys):
     saved = json.loads((tmp_path / "o" / "metrics.json").read_text())
     assert saved == record
     assert saved["metrics"] == {"accuracy": 0.5, "curve": [1.0, 2.0], "bad": "nan"}
-    assert saved["args"]["epochs"] == 1 and saved["args"]["sizes"] == [3, 4] and saved["device"] == "cpu" and saved["seconds"] >= 0
+    assert saved["args"]["epochs"] == 1 and saved["args"]["sizes"] == [3, 4]
+    assert saved["device"] == "cpu" and saved["seconds"] >= 0
 
 
 def test_default_out_folder_is_outputs_folder_lesson(tmp_path):
@@ -383,6 +384,32 @@ def test_checkpoint_round_trip_and_weights_only(tmp_path):
     (tmp_path / "cut.pt").write_bytes(path.read_bytes()[:50])
     with pytest.raises(lk.DataError):
         lk.load_checkpoint(tmp_path / "cut.pt")
+
+
+def test_atomic_path_keeps_the_old_file_when_the_write_fails(tmp_path):
+    target = tmp_path / "sub" / "file.txt"
+    with lk.atomic_path(target) as tmp:
+        tmp.write_text("first")
+    with pytest.raises(RuntimeError), lk.atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "first" and sorted(p.name for p in target.parent.iterdir()) == ["file.txt"]
+
+
+def test_unwritable_mnist_folder_says_so(tmp_path, tiny_data_root, monkeypatch):
+    import shutil
+
+    from lessonkit import files
+
+    shutil.copytree(tiny_data_root / "MNIST" / "raw", tmp_path / "MNIST" / "raw",
+                    ignore=shutil.ignore_patterns("*-ubyte"))
+
+    def read_only_folder(*args, **kwargs):  # what mkstemp raises in a folder we may not write to
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", read_only_folder)
+    with pytest.raises(lk.DataError, match="not writable.*--data-dir"):
+        lk.load_mnist(tmp_path, "MNIST")
 
 
 def test_write_json_is_atomic(tmp_path):
