@@ -4,7 +4,7 @@ You will learn the object-oriented way to draw (make a Figure and its Axes, then
 Axes), a line plot with axis labels, a title and a legend; a scatter plot whose colour comes from a
 colour map (颜色映射) with a colorbar that explains it; a grid of subplots (子图) sharing axes; a 3-D
 surface drawn the current way, `fig.add_subplot(projection="3d")` (old tutorials call
-`fig.gca(projection="3d")`, which Matplotlib removed in 3.6); and a contour plot (等高线图) of the
+`fig.gca` with a `projection` argument, which Matplotlib removed in 3.6); and a contour plot (等高线图) of the
 same function seen from above. Every figure is saved as a PNG.
 
 Notes: 000 ML_1 (the basic libraries: NumPy, SciPy, Matplotlib, pandas; after "Introduction to
@@ -93,7 +93,7 @@ def surface_grid(grid: int):
 def surface_3d(grid: int, cmap: str):
     x, y, z = surface_grid(grid)
     fig = plt.figure(figsize=(8, 6))
-    # The current API: ask for a 3-D Axes when adding it. (fig.gca(projection="3d") was removed.)
+    # The current API: ask for a 3-D Axes when adding it. (gca with a projection argument was removed in 3.6.)
     ax = fig.add_subplot(projection="3d")
     surface = ax.plot_surface(x, y, z, cmap=cmap, linewidth=0, antialiased=True)
     # the contour lines projected on the floor link this view to the contour figure

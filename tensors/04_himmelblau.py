@@ -6,7 +6,7 @@ starting points: the same code, given a different start, ends in a different min
 "gradient descent finds a local minimum" means. The four runs are one tensor of shape (4, 2), so
 one optimizer moves all of them at once; the paths are drawn on the contour plot.
 
-Notes: 002 "2d 函数优化" (Himmelblau, the 3-D plot and the Adam loop; its `fig.gca(projection='3d')`
+Notes: 002 "2d 函数优化" (Himmelblau, the 3-D plot and the Adam loop; its `fig.gca` call with a projection argument
 no longer works in Matplotlib, `fig.add_subplot(projection="3d")` is the current call).
 Run:    python tensors/04_himmelblau.py [--lr 0.05] [--steps 1000] [--optimizer adam|sgd]
 Prints: the loss every few hundred steps, then each start, the minimum it reached, the known
@@ -85,7 +85,7 @@ def grid(lo: float = -6.0, hi: float = 6.0, n: int = 241):
 def plot_surface(path, show: bool) -> None:
     gx, gy, gz = grid(n=121)
     fig = plt.figure(figsize=(7, 5.5))
-    ax = fig.add_subplot(projection="3d")          # 002's fig.gca(projection='3d') was removed
+    ax = fig.add_subplot(projection="3d")          # 002's gca-with-projection call was removed
     ax.plot_surface(gx, gy, gz, cmap="viridis", linewidth=0, antialiased=True, alpha=0.9)
     m = KNOWN_MINIMA.numpy()
     ax.scatter(m[:, 0], m[:, 1], np.zeros(len(m)), color="red", s=30, depthshade=False)

@@ -9,7 +9,7 @@ with weights_only=True: torch.load then only rebuilds tensors and plain data, ne
 pickled objects, so a checkpoint from someone else cannot run code on your machine.
 
 Notes: 002 nn.Module (".device", "load and save": torch.save(net.state_dict()), net.load_state_dict);
-003 chapter 2 (moving tensors to the GPU: its x.cuda() / x.cpu() is written .to(device) here, so the
+003 chapter 2 (moving tensors to the GPU: its x.cuda and x.cpu calls are written .to(device) here, so the
 same code runs on a CPU, a CUDA GPU or Apple's MPS).
 Run:    python tensors/06_save_load_and_devices.py [--epochs 40] [--resume-at 20] [--device cuda]
 Prints: the state_dict's entries, the round trip's largest output difference, the loss per epoch
