@@ -365,16 +365,21 @@ def load_bike_sharing(root: str | os.PathLike):
 
 
 def _fetch_bike_sharing(root: Path, relpath: str) -> None:
-    zip_relpath = "bike_sharing/bike+sharing+dataset.zip"
-    if offline() and not (root / zip_relpath).is_file():
-        raise missing_file_error(root, relpath, [BIKE_SHARING_URL],
-                                 [f"not downloaded because {ENV_OFFLINE} is set"], "bike sharing")
-    try:
-        archive = ensure_file(root, zip_relpath, [BIKE_SHARING_URL], what="bike sharing zip")
-    except DataError as err:
-        raise missing_file_error(root, relpath, [BIKE_SHARING_URL],
-                                 [f"the UCI zip that holds it could not be fetched: {err.message}"],
-                                 "bike sharing") from None
+    archive = root / "bike_sharing" / "bike+sharing+dataset.zip"
+    if not archive.is_file():
+        if offline():
+            reason = f"not downloaded because {ENV_OFFLINE} is set"
+        else:
+            try:
+                download(BIKE_SHARING_URL, archive)
+                reason = None
+            except DataError as err:
+                reason = err.message
+            except (urllib.error.URLError, OSError, TimeoutError) as err:
+                reason = str(getattr(err, "reason", err))
+        if reason is not None:  # one paragraph about hour.csv, with the zip's failure as the reason
+            raise missing_file_error(root, relpath, [BIKE_SHARING_URL],
+                                     [f"the UCI zip that holds it, {BIKE_SHARING_URL}: {reason}"], "bike sharing")
     folder = root / "bike_sharing"
     staging = Path(tempfile.mkdtemp(prefix=".unzip-", dir=folder))
     try:
