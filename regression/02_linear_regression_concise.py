@@ -142,8 +142,7 @@ def main(argv=None):
         other = LinearModel().to(run.device)
         curves[name] = train(other, make_loader(args.seed), make_optimizer(other.parameters(), args.lr),
                              args.epochs, run.device, verbose=False)
-        with torch.inference_mode():
-            finals[name] = nn.functional.mse_loss(other(x.to(run.device)), y.to(run.device)).item()
+        finals[name] = nn.functional.mse_loss(lk.predict(other, x.to(run.device)), y.to(run.device)).item()
         ow, ob = other.linear.weight.detach().cpu()[0], other.linear.bias.detach().cpu().item()
         print(f"{name:<10}  {finals[name]:<20.6f}  {ow[0].item():<7.4f}  {ow[1].item():<7.4f}  {ob:.4f}")
 

@@ -75,9 +75,8 @@ def fit(x_train, y_train, x_test, y_test, *, epochs: int, lr: float, generator: 
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-        with torch.inference_mode():
-            history.append({"epoch": epoch, "train": loss_fn(model(x_train), y_train).item(),
-                            "test": loss_fn(model(x_test), y_test).item()})
+        history.append({"epoch": epoch, "train": loss_fn(lk.predict(model, x_train), y_train).item(),
+                        "test": loss_fn(lk.predict(model, x_test), y_test).item()})
     return model, history
 
 

@@ -92,11 +92,10 @@ def train(x_train, y_train, x_test, y_test, *, lambd: float, penalty: str, epoch
                 with torch.no_grad():   # soft-thresholding: shrink |w| by lr * lambda, stop at 0
                     w = model.weight
                     w.copy_(torch.sign(w) * torch.clamp(w.abs() - lr * lambd, min=0.0))
-        with torch.inference_mode():
-            history.append({"epoch": epoch,
-                            "train": nn.functional.mse_loss(model(x_train), y_train).item(),
-                            "test": nn.functional.mse_loss(model(x_test), y_test).item(),
-                            "w_norm": model.weight.norm().item()})
+        history.append({"epoch": epoch,
+                        "train": nn.functional.mse_loss(lk.predict(model, x_train), y_train).item(),
+                        "test": nn.functional.mse_loss(lk.predict(model, x_test), y_test).item(),
+                        "w_norm": model.weight.detach().norm().item()})
     return model, history
 
 
