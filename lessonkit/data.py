@@ -122,18 +122,26 @@ def ensure_file(
     path = Path(root) / relpath
     if path.is_file():
         return path
-    reasons = []
-    if offline():
-        reasons.append(f"not downloaded because {ENV_OFFLINE} is set")
-    else:
-        for url in urls:
-            try:
-                return download(url, path, sha256=sha256, md5=md5)
-            except DataError as err:
-                reasons.append(f"{url}: {err.message}")
-            except (urllib.error.URLError, OSError, TimeoutError) as err:
-                reasons.append(f"{url}: {getattr(err, 'reason', err)}")
+    reasons = _try_download(urls, path, sha256=sha256, md5=md5)
+    if not reasons:
+        return path
     raise missing_file_error(Path(root), relpath, urls, reasons, what)
+
+
+def _try_download(urls: list[str], path: Path, *, sha256: str | None = None, md5: str | None = None) -> list[str]:
+    """Download to path from the first url that works; return why each attempt failed ([] on success)."""
+    if offline():
+        return [f"not downloaded because {ENV_OFFLINE} is set"]
+    reasons = []
+    for url in urls:
+        try:
+            download(url, path, sha256=sha256, md5=md5)
+            return []
+        except DataError as err:
+            reasons.append(f"{url}: {err.message}")
+        except (urllib.error.URLError, OSError, TimeoutError) as err:
+            reasons.append(f"{url}: {getattr(err, 'reason', err)}")
+    return reasons or ["no download address known"]
 
 
 def missing_file_error(root: Path, relpath: str, urls: list[str], reasons: list[str], what: str) -> DataError:
@@ -366,20 +374,10 @@ def load_bike_sharing(root: str | os.PathLike):
 
 def _fetch_bike_sharing(root: Path, relpath: str) -> None:
     archive = root / "bike_sharing" / "bike+sharing+dataset.zip"
-    if not archive.is_file():
-        if offline():
-            reason = f"not downloaded because {ENV_OFFLINE} is set"
-        else:
-            try:
-                download(BIKE_SHARING_URL, archive)
-                reason = None
-            except DataError as err:
-                reason = err.message
-            except (urllib.error.URLError, OSError, TimeoutError) as err:
-                reason = str(getattr(err, "reason", err))
-        if reason is not None:  # one paragraph about hour.csv, with the zip's failure as the reason
-            raise missing_file_error(root, relpath, [BIKE_SHARING_URL],
-                                     [f"the UCI zip that holds it, {BIKE_SHARING_URL}: {reason}"], "bike sharing")
+    reasons = [] if archive.is_file() else _try_download([BIKE_SHARING_URL], archive)
+    if reasons:  # one paragraph about hour.csv, with the zip's failure as the reason
+        raise missing_file_error(root, relpath, [BIKE_SHARING_URL],
+                                 [f"the UCI zip that holds it: {r}" for r in reasons], "bike sharing")
     folder = root / "bike_sharing"
     staging = Path(tempfile.mkdtemp(prefix=".unzip-", dir=folder))
     try:
