@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,7 +26,8 @@ import torch
 
 from .data import data_root
 from .device import get_device
-from .files import atomic_path
+from .errors import LessonError
+from .files import atomic_path, ensure_writable_folder, sweep_stale_temporaries
 
 
 def seed_everything(seed: int) -> None:
@@ -93,7 +96,18 @@ class Run:
         return time.perf_counter() - self.started
 
     def finish(self, metrics: dict) -> dict:
-        """Print the final numbers, write metrics.json, and return what was written."""
+        """Print the final numbers, write metrics.json, and return what was written.
+
+        A NaN or infinite number among the metrics is an error (exit status 1), never a result.
+        """
+        bad = list(_non_finite(metrics))
+        if bad:
+            shown = ", ".join(f"{k} = {v}" for k, v in bad[:5])
+            raise LessonError(
+                f"the run produced non-finite results ({shown}); they were not saved as results. "
+                "The usual causes are damaged input data (a NaN, an empty cell or an impossible value) or a "
+                "diverging loss (try a smaller --lr where the lesson has one)."
+            )
         record = {
             "lesson": self.lesson,
             "metrics": _json_ready(metrics),
@@ -113,23 +127,71 @@ class Run:
         return record
 
 
+def _non_finite(value, key: str = ""):
+    """(name, value) of every NaN or infinite number inside nested metrics."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _non_finite(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _non_finite(v, f"{key}[{i}]")
+    elif isinstance(value, (torch.Tensor, np.ndarray)):
+        array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+        if np.issubdtype(array.dtype, np.number) and not np.isfinite(array).all():
+            yield key, "nan/inf"
+    elif isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        yield key, value
+
+
+def _stop_on_signal(signum, frame):
+    """Ctrl-C or a polite kill: one line, then SystemExit, so every `finally` (atomic_path's clean-up of
+    half-written temp files included) runs on the way out. Exit status 128 + signal (130 for Ctrl-C)."""
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    print(f"\ninterrupted ({name}): stopped; files being written were discarded, saved ones kept",
+          file=sys.stderr, flush=True)
+    raise SystemExit(128 + signum)
+
+
+def handle_interrupts(lesson_path: Path) -> None:
+    """Install the interrupt handler when the lesson runs as a script (not when a test imports it)."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is None or Path(main_file).resolve() != lesson_path:
+        return
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop_on_signal)
+
+
 def _fmt(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def start_run(lesson_file: str | os.PathLike, args: argparse.Namespace) -> Run:
-    """Seed, pick the device, make the output folder, choose the plot backend, print the banner."""
+def start_run(lesson_file: str | os.PathLike, args: argparse.Namespace, *, cpu_only: str | None = None) -> Run:
+    """Seed, pick the device, make the output folder, choose the plot backend, print the banner.
+
+    A lesson whose work runs on the CPU whatever --device says (NumPy, SciPy, scikit-learn, or tensors
+    too small for a GPU to matter) passes `cpu_only="why"`: its run.device is then the CPU and the
+    banner says so and why, instead of naming a device that does no work.
+    """
     lesson_path = Path(lesson_file).resolve()
     repo_root = lesson_path.parent.parent
     name = lesson_name(lesson_path)
     use_plot_backend(args.show)
     seed_everything(args.seed)
-    device = get_device(args.device)
-    out = Path(args.out).expanduser() if args.out else repo_root / "outputs" / name
-    out.mkdir(parents=True, exist_ok=True)
+    if cpu_only:
+        device = torch.device("cpu")
+        ignored = "" if args.device in ("auto", "cpu") else f"; --device {args.device} has no effect here"
+        where = f"device cpu ({cpu_only}{ignored})"
+    else:
+        device = get_device(args.device)
+        where = f"device {device}"
+    handle_interrupts(lesson_path)
+    # --out is checked before any work: a bad folder found after training would lose the run.
+    out = ensure_writable_folder(Path(args.out).expanduser() if args.out else repo_root / "outputs" / name)
     run = Run(lesson=name, args=args, device=device, out=out.resolve(),
               data_dir=data_root(args.data_dir, repo_root))
     v = versions()
     print(f"== {name} | Python {v['python']} | torch {v['torch']} | numpy {v['numpy']} | "
-          f"device {device} | seed {args.seed}{' | quick' if args.quick else ''} ==", file=sys.stdout)
+          f"{where} | seed {args.seed}{' | quick' if args.quick else ''} ==", file=sys.stdout)
+    for stale in sweep_stale_temporaries(out):
+        print(f"removed {stale}, a temporary file left by an interrupted run")
     return run
