@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import os
 import shutil
+import struct
 import tarfile
 import tempfile
 import urllib.error
@@ -29,10 +30,13 @@ from pathlib import Path
 import torch
 
 from .errors import DataError
-from .files import atomic_path
+from .files import atomic_path, sweep_stale_temporaries
 
 ENV_DATA_DIR = "LESSONS_DATA_DIR"
 ENV_OFFLINE = "LESSONS_OFFLINE"
+# Use data files whose checksum is not the published one (a subset of your own, the test fixtures).
+# Their content is still validated when it is read.
+ENV_UNVERIFIED = "LESSONS_UNVERIFIED_DATA"
 DOWNLOAD_TIMEOUT_S = 30
 _CHUNK = 1 << 20
 
@@ -78,8 +82,32 @@ def verify_file(path: str | os.PathLike, *, sha256: str | None = None, md5: str 
         )
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
 def offline() -> bool:
-    return os.environ.get(ENV_OFFLINE, "").strip().lower() not in ("", "0", "false", "no")
+    return _flag(ENV_OFFLINE)
+
+
+def check_in_place(path: Path, *, sha256: str | None = None, md5: str | None = None, what: str = "data") -> None:
+    """A file found under the data root must be the published one, unless LESSONS_UNVERIFIED_DATA is set.
+
+    A damaged, truncated or different file is a DataError naming it and saying what to do, before any
+    work is done with it.
+    """
+    expected = _expected(sha256, md5)
+    if expected is None or _flag(ENV_UNVERIFIED):
+        return
+    algorithm, want = expected
+    got = file_digest(path, algorithm)
+    if got != want:
+        raise DataError(
+            f"{path} is not the published {what} file ({algorithm} {got}, expected {want}): it is damaged, "
+            "truncated or a different version. Delete it and run again to download it afresh, or copy a good "
+            f"one there. To use a file of your own on purpose, set {ENV_UNVERIFIED}=1 (its content is still "
+            "checked)."
+        )
 
 
 def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None, md5: str | None = None) -> Path:
@@ -116,11 +144,12 @@ def ensure_file(
 ) -> Path:
     """Return root/relpath, downloading it from the first working url if it is not there yet.
 
-    A file already in place is used as it is (a learner's own copy, or a test fixture); a
-    downloaded file must match the checksum.
+    A file already in place must match the checksum too (see check_in_place), as must a download.
     """
     path = Path(root) / relpath
+    sweep_stale_temporaries(path.parent)  # temp files of a download or unpacking that was killed
     if path.is_file():
+        check_in_place(path, sha256=sha256, md5=md5, what=what or "data")
         return path
     reasons = _try_download(urls, path, sha256=sha256, md5=md5)
     if not reasons:
@@ -248,41 +277,110 @@ def _mnist_class(name: str):
     return classes[name]
 
 
+# IDX files (LeCun's format): a big-endian header (magic number, count, then rows and columns for
+# images), then one unsigned byte per pixel or label.
+IDX_LAYOUT = {2051: ("images", 16), 2049: ("labels", 8)}
+
+
+def idx_problem(path: Path) -> str | None:
+    """Why an unpacked MNIST-style file is not a valid IDX file, or None if its header and size agree."""
+    with open(path, "rb") as f:
+        header = f.read(16)
+    if len(header) < 8:
+        return f"it is only {len(header)} bytes long"
+    magic, count = struct.unpack(">II", header[:8])
+    want = "images" if "images" in path.name else "labels"
+    if magic not in IDX_LAYOUT or IDX_LAYOUT[magic][0] != want:
+        expected = 2051 if want == "images" else 2049
+        return f"its magic number is {magic}, not {expected} (IDX {want})"
+    header_size = IDX_LAYOUT[magic][1]
+    item = 1
+    if want == "images":
+        if len(header) < 16:
+            return "its header is cut short"
+        rows, cols = struct.unpack(">II", header[8:16])
+        if (rows, cols) != (28, 28):
+            return f"its images are {rows}x{cols}, not 28x28"
+        item = rows * cols
+    size, expected_size = path.stat().st_size, header_size + count * item
+    if count == 0:
+        return "it holds no examples"
+    if size != expected_size:
+        return f"its header promises {count} {want} ({expected_size} bytes) but the file has {size} bytes"
+    return None
+
+
+def _unpack_mnist_file(root: Path, name: str, filename: str, md5: str, mirrors: list[str]) -> None:
+    """Make sure <root>/<name>/raw/<filename without .gz> is a valid IDX file, unpacking it if needed."""
+    raw = root / name / "raw"
+    gz_path, unpacked = raw / filename, raw / filename.removesuffix(".gz")
+    if gz_path.is_file():  # the archive is checked every run: damage shows before any training
+        check_in_place(gz_path, md5=md5, what=f"{name} archive")
+    if unpacked.is_file():
+        problem = idx_problem(unpacked)
+        if problem is None:
+            return
+        if not gz_path.is_file():
+            raise DataError(
+                f"{unpacked} is damaged: {problem}. Delete it and run again to download {filename} afresh, "
+                "or copy a good one there."
+            )
+        try:
+            unpacked.unlink()  # derived from the archive, which is still there: unpack it again
+        except PermissionError:
+            raise DataError(f"{unpacked} is damaged ({problem}) and the folder {raw} is not writable: copy "
+                            f"the {name} folder to a writable place and point --data-dir there.") from None
+    gz_path = ensure_file(root, f"{name}/raw/{filename}", [m + filename for m in mirrors], md5=md5, what=name)
+    try:
+        gunzip(gz_path, unpacked)
+    except PermissionError:
+        raise DataError(
+            f"cannot unpack {gz_path}: the folder {raw} is not writable. Copy the {name} folder to a "
+            "writable place and point --data-dir there."
+        ) from None
+    problem = idx_problem(unpacked)
+    if problem:
+        unpacked.unlink()
+        raise DataError(
+            f"{gz_path} does not hold a valid {name} file: once unpacked, {problem}. Delete {gz_path} and run "
+            "again to download it afresh, or copy a good one there."
+        )
+
+
 def load_mnist(root: str | os.PathLike, name: str = "MNIST") -> ImageSplits:
     """Load MNIST or Fashion-MNIST from <root>/<name>/raw/ as in-memory tensors.
 
-    The four .gz files are used if present, downloaded (md5-checked, as torchvision checks them)
-    if not, and unpacked beside themselves; torchvision's dataset class then reads the unpacked
-    files. No per-image transform runs: the lesson converts the whole uint8 tensor at once,
-    which is what makes CPU training fast.
+    Each .gz archive is checked against the md5 torchvision publishes for it (downloaded first if
+    missing) and unpacked beside itself; each unpacked file's header is checked (magic number, 28x28,
+    size). torchvision's dataset class then reads them, and the decoded arrays are checked (as many
+    labels as images, labels 0-9). No per-image transform runs: the lesson converts the whole uint8
+    tensor at once, which is what makes CPU training fast.
     """
     dataset_class = _mnist_class(name)
     root = Path(root)
     raw = root / name / "raw"
+    sweep_stale_temporaries(raw)
     for filename, md5 in dataset_class.resources:
-        unpacked = raw / filename.removesuffix(".gz")
-        if unpacked.is_file():
-            continue
-        relpath = f"{name}/raw/{filename}"
-        gz_path = ensure_file(
-            root, relpath, [mirror + filename for mirror in dataset_class.mirrors], md5=md5, what=name
-        )
-        try:
-            gunzip(gz_path, unpacked)
-        except PermissionError:
-            raise DataError(
-                f"cannot unpack {gz_path}: the folder {raw} is not writable. Copy the {name} folder to a "
-                "writable place and point --data-dir there."
-            ) from None
+        _unpack_mnist_file(root, name, filename, md5, dataset_class.mirrors)
     splits = []
     for train in (True, False):
         try:
             ds = dataset_class(root=str(root), train=train, download=False)
         except (RuntimeError, ValueError, OSError, AssertionError) as err:
             raise DataError(
-                f"could not read the {name} files in {raw}: {err}. Delete the unpacked files (the ones "
-                "without .gz) and run again."
+                f"could not read the {name} files in {raw} ({type(err).__name__}: {err or 'no reason given'}). "
+                "Delete the files there and run again to download them afresh, or copy good ones there."
             ) from None
+        split = "train" if train else "t10k"
+        if len(ds.data) != len(ds.targets):
+            raise DataError(f"{raw}/{split}-images-idx3-ubyte holds {len(ds.data)} images but "
+                            f"{split}-labels-idx1-ubyte holds {len(ds.targets)} labels: the two files do not "
+                            "belong together. Delete both (and their .gz) and run again to download them afresh.")
+        bad = ((ds.targets < 0) | (ds.targets >= len(dataset_class.classes))).nonzero().flatten()
+        if len(bad):
+            raise DataError(f"{raw}/{split}-labels-idx1-ubyte has label {int(ds.targets[bad[0]])} at position "
+                            f"{int(bad[0])}; {name} labels are 0-{len(dataset_class.classes) - 1}. Delete it (and "
+                            "its .gz) and run again to download it afresh.")
         splits += [ds.data, ds.targets.long()]
     return ImageSplits(*splits, classes=list(dataset_class.classes))
 
@@ -296,6 +394,16 @@ BIKE_SHARING_COLUMNS = (
     "temp", "atemp", "hum", "windspeed", "casual", "registered", "cnt",
 )
 
+# What the lessons assume of each column (UCI's Readme.txt): normalised weather in [0, 1], codes in
+# their ranges, counts of riders never negative.
+BIKE_SHARING_RANGES = {
+    "season": (1, 4, "a season code 1-4"), "yr": (0, 1, "0 (2011) or 1 (2012)"), "mnth": (1, 12, "a month 1-12"),
+    "hr": (0, 23, "an hour 0-23"), "holiday": (0, 1, "0 or 1"), "weekday": (0, 6, "a weekday 0-6"),
+    "workingday": (0, 1, "0 or 1"), "weathersit": (1, 4, "a weather code 1-4"),
+    **{c: (0, 1, "a normalised value in [0, 1]") for c in ("temp", "atemp", "hum", "windspeed")},
+    **{c: (0, None, "a count of riders, 0 or more") for c in ("casual", "registered", "cnt")},
+}
+
 KAGGLE_HOUSE_URLS = {
     "train.csv": "http://d2l-data.s3-accelerate.amazonaws.com/kaggle_house_pred_train.csv",
     "test.csv": "http://d2l-data.s3-accelerate.amazonaws.com/kaggle_house_pred_test.csv",
@@ -305,6 +413,16 @@ KAGGLE_HOUSE_SHA256 = {
     "train.csv": "1e18addf81e5e4d347cc17ee6075bbe4a42b7fa26b9e5b063e8f692a5f929d41",
     "test.csv": "8fdd3d829d4d986b58f845c9553b225e67dd8383624d90fb6ca1d4bed5798c1e",
 }
+# The 36 number columns besides Id and SalePrice: areas, counts, years and codes, never negative.
+# Three of them have empty cells in the real files (LotFrontage, MasVnrArea, GarageYrBlt) that the
+# lessons fill in, so only Id and SalePrice must be complete.
+KAGGLE_HOUSE_NUMERIC = (
+    "MSSubClass", "LotFrontage", "LotArea", "OverallQual", "OverallCond", "YearBuilt", "YearRemodAdd",
+    "MasVnrArea", "BsmtFinSF1", "BsmtFinSF2", "BsmtUnfSF", "TotalBsmtSF", "1stFlrSF", "2ndFlrSF",
+    "LowQualFinSF", "GrLivArea", "BsmtFullBath", "BsmtHalfBath", "FullBath", "HalfBath", "BedroomAbvGr",
+    "KitchenAbvGr", "TotRmsAbvGrd", "Fireplaces", "GarageYrBlt", "GarageCars", "GarageArea", "WoodDeckSF",
+    "OpenPorchSF", "EnclosedPorch", "3SsnPorch", "ScreenPorch", "PoolArea", "MiscVal", "MoSold", "YrSold",
+)
 # Id and the 79 features, as in the header of both files; train.csv adds SalePrice at the end.
 KAGGLE_HOUSE_COLUMNS = (
     "Id", "MSSubClass", "MSZoning", "LotFrontage", "LotArea", "Street", "Alley", "LotShape", "LandContour",
@@ -321,12 +439,26 @@ KAGGLE_HOUSE_COLUMNS = (
 )
 
 
-def read_table(path: str | os.PathLike, columns, *, numeric=(), what: str = "table"):
-    """Read a CSV file with pandas, or raise DataError naming the file and what is wrong with it.
+def _bad_row_error(path: Path, what: str, column: str, row: int, value, expected: str) -> DataError:
+    # pandas row 0 is line 2 of the file: line 1 is the header
+    return DataError(
+        f"the {what} file {path} has a bad value in column {column!r} at line {row + 2} (data row {row + 1}): "
+        f"{value!r}; expected {expected}. The file is damaged or edited: fix that line, or delete the file "
+        "and run again to download it afresh."
+    )
 
-    `columns` must all be in the header; `numeric` ones must have parsed as numbers (a stray text
-    cell in a number column is the usual sign of a damaged file).
+
+def read_table(path: str | os.PathLike, columns, *, numeric=(), complete=(), ranges=None, what: str = "table"):
+    """Read a CSV file with pandas and validate it, or raise DataError naming the file, the column,
+    the first bad line and what to do.
+
+    - `columns` must all be in the header, and there must be at least one row;
+    - `numeric` columns must be numbers and finite where present (a stray text cell in a number
+      column, or an "inf", is the usual sign of a damaged file);
+    - `complete` columns must have no empty cells (those the lesson cannot fill in);
+    - `ranges` maps a column to (low, high, words): values outside [low, high] are errors (None = open).
     """
+    import numpy as np
     import pandas as pd  # imported here: only the table lessons pay for pandas
 
     path = Path(path)
@@ -345,14 +477,28 @@ def read_table(path: str | os.PathLike, columns, *, numeric=(), what: str = "tab
             f"starting {', '.join(map(str, frame.columns[:5]))}). It is not the expected file or it is "
             "damaged; delete it to re-download it, or copy a good one there."
         )
-    not_numbers = [c for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])]
-    if not_numbers:
-        raise DataError(
-            f"the {what} file {path} has text in the number column(s) {', '.join(not_numbers)}: it is "
-            "damaged or not the expected file; delete it to re-download it, or copy a good one there."
-        )
     if frame.empty:
         raise DataError(f"the {what} file {path} has a header but no rows; copy a complete file there.")
+    for column in numeric:
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values):
+            as_numbers = pd.to_numeric(values, errors="coerce")
+            row = int(np.flatnonzero(as_numbers.isna() & values.notna())[0])
+            raise _bad_row_error(path, what, column, row, values.iloc[row], "a number")
+        infinite = np.flatnonzero(np.isinf(values.to_numpy(dtype=float, na_value=0.0)))
+        if len(infinite):
+            raise _bad_row_error(path, what, column, int(infinite[0]), values.iloc[infinite[0]], "a finite number")
+    for column in complete:
+        empty = np.flatnonzero(frame[column].isna().to_numpy())
+        if len(empty):
+            raise _bad_row_error(path, what, column, int(empty[0]), "", "a value (the cell is empty)")
+    for column, (low, high, words) in (ranges or {}).items():
+        values = frame[column]
+        outside = values.notna() & (((values < low) if low is not None else False)
+                                    | ((values > high) if high is not None else False))
+        bad = np.flatnonzero(outside.to_numpy())
+        if len(bad):
+            raise _bad_row_error(path, what, column, int(bad[0]), values.iloc[bad[0]].item(), words)
     return frame
 
 
@@ -366,10 +512,14 @@ def load_bike_sharing(root: str | os.PathLike):
     root = Path(root)
     relpath = "bike_sharing/hour.csv"
     path = root / relpath
+    sweep_stale_temporaries(path.parent)
     if not path.is_file():
         _fetch_bike_sharing(root, relpath)
+    else:
+        check_in_place(path, sha256=BIKE_SHARING_HOUR_SHA256, what="bike sharing hour.csv")
     numeric = [c for c in BIKE_SHARING_COLUMNS if c != "dteday"]
-    return read_table(path, BIKE_SHARING_COLUMNS, numeric=numeric, what="bike sharing")
+    return read_table(path, BIKE_SHARING_COLUMNS, numeric=numeric, complete=BIKE_SHARING_COLUMNS,
+                      ranges=BIKE_SHARING_RANGES, what="bike sharing")
 
 
 def _fetch_bike_sharing(root: Path, relpath: str) -> None:
@@ -408,6 +558,9 @@ def load_kaggle_house(root: str | os.PathLike):
     for name, extra in (("train.csv", ("SalePrice",)), ("test.csv", ())):
         path = ensure_file(root, f"kaggle_house/{name}", [KAGGLE_HOUSE_URLS[name]],
                            sha256=KAGGLE_HOUSE_SHA256[name], what=f"Kaggle house prices {name}")
-        frames.append(read_table(path, KAGGLE_HOUSE_COLUMNS + extra, numeric=("Id",) + extra,
-                                 what="Kaggle house prices"))
+        ranges = {c: (0, None, "a number of 0 or more (an area, count, year or code)") for c in KAGGLE_HOUSE_NUMERIC}
+        if extra:
+            ranges["SalePrice"] = (1, None, "a positive price in dollars")
+        frames.append(read_table(path, KAGGLE_HOUSE_COLUMNS + extra, numeric=("Id", *KAGGLE_HOUSE_NUMERIC, *extra),
+                                 complete=("Id", *extra), ranges=ranges, what=f"Kaggle house prices {name}"))
     return frames[0], frames[1]

@@ -101,12 +101,27 @@ def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: torch.device | str = "cpu") -> dict:
-    """Load a checkpoint saved by save_checkpoint. weights_only=True: tensors and plain data only,
-    never arbitrary pickled code."""
+    """Load a checkpoint saved by save_checkpoint (a dict of tensors and plain data).
+
+    weights_only=True: torch.load rebuilds tensors and plain data only, never arbitrary pickled
+    objects, so a file from someone else cannot run code here. Anything else (an empty, truncated or
+    text file, a pickle of other objects) is a DataError saying it is not a checkpoint of this course.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"no checkpoint at {path}")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path} is empty: not a checkpoint this course wrote. Delete it and train again.")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as err:  # truncated, or not only tensors
-        raise DataError(f"could not load the checkpoint {path}: {err}") from None
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:
+        # torch's own message suggests weights_only=False; that would run whatever the file contains.
+        why = "it holds Python objects other than tensors and plain data, which this course never loads"
+    except Exception as err:  # truncated zip, text, wrong format: torch raises many kinds
+        why = f"{type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else 'unreadable'}"
+    else:
+        if isinstance(state, dict):
+            return state
+        why = f"it holds a {type(state).__name__}, not a dict of tensors"
+    raise DataError(f"{path} is not a checkpoint this course wrote ({why}). Delete it and train again, "
+                    "or point the lesson at the file it saved.")

@@ -297,12 +297,26 @@ def test_start_run_and_finish_write_metrics(tmp_path, capsys):
 
     assert matplotlib.get_backend().lower() == "agg"
     run.args.sizes = (3, 4)  # a tuple-valued flag must come back as the file stores it
-    record = run.finish({"accuracy": torch.tensor(0.5), "curve": np.array([1.0, 2.0]), "bad": float("nan")})
+    record = run.finish({"accuracy": torch.tensor(0.5), "curve": np.array([1.0, 2.0])})
     saved = json.loads((tmp_path / "o" / "metrics.json").read_text())
     assert saved == record
-    assert saved["metrics"] == {"accuracy": 0.5, "curve": [1.0, 2.0], "bad": "nan"}
+    assert saved["metrics"] == {"accuracy": 0.5, "curve": [1.0, 2.0]}
     assert saved["args"]["epochs"] == 1 and saved["args"]["sizes"] == [3, 4]
     assert saved["device"] == "cpu" and saved["seconds"] >= 0
+
+
+@pytest.mark.parametrize("asked", ["auto", "cpu", "cuda", "mps"])
+def test_cpu_only_lesson_names_the_cpu_and_why(tmp_path, capsys, asked):
+    """A NumPy/scikit-learn lesson reports the CPU whatever --device says (even a device not present)."""
+    lesson_file = tmp_path / "classic_ml" / "99_fake.py"
+    lesson_file.parent.mkdir()
+    args = lk.make_parser("doc").parse_args(["--out", str(tmp_path / "o"), "--device", asked])
+    run = lk.start_run(lesson_file, args, cpu_only="scikit-learn computes on the CPU")
+    banner = capsys.readouterr().out
+    assert run.device == torch.device("cpu")
+    assert "device cpu (scikit-learn computes on the CPU" in banner
+    assert (f"--device {asked} has no effect here" in banner) == (asked not in ("auto", "cpu"))
+    assert run.finish({"x": 1.0})["device"] == "cpu"
 
 
 def test_default_out_folder_is_outputs_folder_lesson(tmp_path):
@@ -377,7 +391,7 @@ def test_checkpoint_round_trip_and_weights_only(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["model.pt"]
 
     torch.save({"evil": NotATensor()}, tmp_path / "pickle.pt")  # arbitrary objects need pickle
-    with pytest.raises(lk.DataError, match="could not load"):
+    with pytest.raises(lk.DataError, match="not a checkpoint this course wrote"):
         lk.load_checkpoint(tmp_path / "pickle.pt")
     with pytest.raises(lk.DataError, match="no checkpoint"):
         lk.load_checkpoint(tmp_path / "missing.pt")
