@@ -439,16 +439,18 @@ KAGGLE_HOUSE_COLUMNS = (
 )
 
 
-def _bad_row_error(path: Path, what: str, column: str, row: int, value, expected: str) -> DataError:
-    # pandas row 0 is line 2 of the file: line 1 is the header
+def _bad_row_error(path: Path, what: str, column: str, row: int, value, expected: str,
+                   header: bool = True) -> DataError:
+    line = row + 2 if header else row + 1  # pandas row 0 is line 2 of a file whose line 1 is the header
     return DataError(
-        f"the {what} file {path} has a bad value in column {column!r} at line {row + 2} (data row {row + 1}): "
+        f"the {what} file {path} has a bad value in column {column!r} at line {line} (data row {row + 1}): "
         f"{value!r}; expected {expected}. The file is damaged or edited: fix that line, or delete the file "
         "and run again to download it afresh."
     )
 
 
-def read_table(path: str | os.PathLike, columns, *, numeric=(), complete=(), ranges=None, what: str = "table"):
+def read_table(path: str | os.PathLike, columns, *, numeric=(), complete=(), ranges=None, what: str = "table",
+               header: bool = True):
     """Read a CSV file with pandas and validate it, or raise DataError naming the file, the column,
     the first bad line and what to do.
 
@@ -457,18 +459,26 @@ def read_table(path: str | os.PathLike, columns, *, numeric=(), complete=(), ran
       column, or an "inf", is the usual sign of a damaged file);
     - `complete` columns must have no empty cells (those the lesson cannot fill in);
     - `ranges` maps a column to (low, high, words): values outside [low, high] are errors (None = open).
+    With header=False the file has no header line and `columns` names its columns in order.
     """
     import numpy as np
     import pandas as pd  # imported here: only the table lessons pay for pandas
 
     path = Path(path)
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path) if header else pd.read_csv(path, header=None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as err:
         raise DataError(
             f"could not read the {what} file {path} as CSV ({type(err).__name__}: {err}). The file is corrupt "
             "or not the expected one; delete it to re-download it, or copy a good one there."
         ) from None
+    if not header:
+        if frame.shape[1] != len(columns):
+            raise DataError(
+                f"the {what} file {path} has {frame.shape[1]} columns, expected {len(columns)}. It is not the "
+                "expected file or it is damaged; delete it to re-download it, or copy a good one there."
+            )
+        frame.columns = list(columns)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
@@ -484,21 +494,22 @@ def read_table(path: str | os.PathLike, columns, *, numeric=(), complete=(), ran
         if not pd.api.types.is_numeric_dtype(values):
             as_numbers = pd.to_numeric(values, errors="coerce")
             row = int(np.flatnonzero(as_numbers.isna() & values.notna())[0])
-            raise _bad_row_error(path, what, column, row, values.iloc[row], "a number")
+            raise _bad_row_error(path, what, column, row, values.iloc[row], "a number", header)
         infinite = np.flatnonzero(np.isinf(values.to_numpy(dtype=float, na_value=0.0)))
         if len(infinite):
-            raise _bad_row_error(path, what, column, int(infinite[0]), values.iloc[infinite[0]], "a finite number")
+            raise _bad_row_error(path, what, column, int(infinite[0]), values.iloc[infinite[0]], "a finite number",
+                                 header)
     for column in complete:
         empty = np.flatnonzero(frame[column].isna().to_numpy())
         if len(empty):
-            raise _bad_row_error(path, what, column, int(empty[0]), "", "a value (the cell is empty)")
+            raise _bad_row_error(path, what, column, int(empty[0]), "", "a value (the cell is empty)", header)
     for column, (low, high, words) in (ranges or {}).items():
         values = frame[column]
         outside = values.notna() & (((values < low) if low is not None else False)
                                     | ((values > high) if high is not None else False))
         bad = np.flatnonzero(outside.to_numpy())
         if len(bad):
-            raise _bad_row_error(path, what, column, int(bad[0]), values.iloc[bad[0]].item(), words)
+            raise _bad_row_error(path, what, column, int(bad[0]), values.iloc[bad[0]].item(), words, header)
     return frame
 
 
@@ -564,3 +575,35 @@ def load_kaggle_house(root: str | os.PathLike):
         frames.append(read_table(path, KAGGLE_HOUSE_COLUMNS + extra, numeric=("Id", *KAGGLE_HOUSE_NUMERIC, *extra),
                                  complete=("Id", *extra), ranges=ranges, what=f"Kaggle house prices {name}"))
     return frames[0], frames[1]
+
+
+# --- the diabetes table of 001 lectures 7-8 ------------------------------------------------------
+
+DIABETES_URL = ("https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/"
+                "e5a260fac0b4ff1e2ec434fc6f0d962ac97fc289/data/diabetes.csv.gz")
+DIABETES_SHA256 = "398214d0f6b7f4a722f598d8e424f28bc078abbd16ebdeea0f8e264492325aa4"
+# Pima Indians Diabetes, as the course ships it: 8 measurements scaled to [-1, 1], then the 0/1 label.
+DIABETES_FEATURES = ("pregnancies", "glucose", "blood_pressure", "skin_thickness", "insulin", "bmi",
+                     "pedigree", "age")
+
+
+def load_diabetes(root: str | os.PathLike):
+    """The course's diabetes table (759 rows, no header) as NumPy float32 arrays (features (N, 8), labels (N,)).
+
+    Read from <root>/liu/diabetes.csv.gz (downloaded and sha256-checked if missing) and validated:
+    nine numeric columns, no empty cell, features in [-1, 1], labels 0 or 1.
+    """
+    import numpy as np
+
+    path = ensure_file(Path(root), "liu/diabetes.csv.gz", [DIABETES_URL], sha256=DIABETES_SHA256, what="diabetes")
+    columns = (*DIABETES_FEATURES, "diabetic")
+    ranges = {c: (-1, 1, "a scaled value in [-1, 1]") for c in DIABETES_FEATURES}
+    ranges["diabetic"] = (0, 1, "the label 0 or 1")
+    frame = read_table(path, columns, numeric=columns, complete=columns, ranges=ranges, what="diabetes",
+                       header=False)
+    labels = frame["diabetic"].to_numpy()
+    not_whole = np.flatnonzero(labels != np.round(labels))
+    if len(not_whole):
+        raise _bad_row_error(path, "diabetes", "diabetic", int(not_whole[0]), labels[not_whole[0]].item(),
+                             "the label 0 or 1", header=False)
+    return frame[list(DIABETES_FEATURES)].to_numpy(np.float32), labels.astype(np.float32)

@@ -61,6 +61,7 @@ def write_tiny_data_root(root: Path) -> Path:
     write_mnist_like(root, "FashionMNIST", seed=1)
     write_bike_sharing(root)
     write_kaggle_house(root)
+    write_diabetes(root)
     return root
 
 
@@ -214,3 +215,20 @@ def write_kaggle_house(root: Path, n_train: int = 60, n_test: int = 60, seed: in
         path.write_text("\n".join(lines) + "\n", encoding="ascii")
         paths.append(path)
     return paths[0], paths[1]
+
+
+def write_diabetes(root: Path, n: int = 120, seed: int = 0) -> Path:
+    """<root>/liu/diabetes.csv.gz as the course ships it: no header, 8 features in [-1, 1], a 0/1 label.
+
+    The label follows a noisy linear rule of glucose and BMI (as in the real data, the two strongest
+    signals), so a model has something to learn.
+    """
+    rng = np.random.default_rng(seed)
+    features = rng.uniform(-1, 1, size=(n, 8))
+    labels = (1.5 * features[:, 1] + 0.8 * features[:, 5] + rng.normal(0, 0.3, n) > 0.2).astype(int)
+    path = root / "liu" / "diabetes.csv.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [",".join([*(f"{v:.6g}" for v in row), str(label)]) for row, label in zip(features, labels)]
+    with gzip.open(path, "wt", encoding="ascii") as f:
+        f.write("\n".join(lines) + "\n")
+    return path

@@ -74,6 +74,31 @@ def test_a_damaged_table_is_named_at_its_first_bad_line(tiny_data_root, tmp_path
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(("column", "value", "words"), [(8, "2", "the label 0 or 1"), (8, "0.5", "the label 0 or 1"),
+                                                    (1, "3.5", "[-1, 1]"), (5, "", "empty"), (0, "x", "a number")])
+def test_a_damaged_diabetes_table_is_named_at_its_first_bad_line(tiny_data_root, tmp_path, column, value, words):
+    root = _copy(tiny_data_root, tmp_path, "liu")
+    path = root / "liu" / "diabetes.csv.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    cells = lines[10].split(",")
+    cells[column] = value
+    lines[10] = ",".join(cells)
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    with pytest.raises(lk.DataError) as err:
+        lk.load_diabetes(root)
+    message = str(err.value)
+    assert str(path) in message and "line 11" in message and words in message, message
+
+
+def test_a_diabetes_table_with_a_missing_column_is_refused(tiny_data_root, tmp_path):
+    root = _copy(tiny_data_root, tmp_path, "liu")
+    path = root / "liu" / "diabetes.csv.gz"
+    lines = [",".join(line.split(",")[1:]) for line in gzip.decompress(path.read_bytes()).decode().splitlines()]
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    with pytest.raises(lk.DataError, match="has 8 columns, expected 9"):
+        lk.load_diabetes(root)
+
+
 def test_a_table_with_only_a_header_is_refused(tiny_data_root, tmp_path):
     root = _copy(tiny_data_root, tmp_path, "bike_sharing")
     path = root / "bike_sharing" / "hour.csv"
