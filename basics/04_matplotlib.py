@@ -1,19 +1,20 @@
-"""basics/03_matplotlib.py: Matplotlib figures: lines, scatter, subplots, a 3-D surface and contours.
+"""basics/04_matplotlib.py: Matplotlib figures: lines, scatter, subplots, a 3-D surface and contours.
 
 You will learn the object-oriented way to draw (make a Figure and its Axes, then call methods on the
 Axes), a line plot with axis labels, a title and a legend; a scatter plot whose colour comes from a
-colour map (颜色映射) with a colorbar that explains it; a grid of subplots (子图) sharing axes; a 3-D
+colour map (颜色映射) with a colorbar that explains it; a 2 x 2 grid of subplots (子图); a 3-D
 surface drawn the current way, `fig.add_subplot(projection="3d")` (old tutorials call
 `fig.gca` with a `projection` argument, which Matplotlib removed in 3.6); and a contour plot (等高线图) of the
 same function seen from above. Every figure is saved as a PNG.
 
 Notes: 000 ML_1 (the basic libraries: NumPy, SciPy, Matplotlib, pandas; after "Introduction to
 Machine Learning with Python", chapter 1).
-Run:    python basics/03_matplotlib.py [--points 500] [--grid 80] [--cmap viridis] [--show]
+Run:    python basics/04_matplotlib.py [--points 500] [--grid 80] [--cmap viridis] [--show]
 Prints: what each figure shows and where it was saved.
-Saves:  outputs/basics/03_matplotlib/{metrics.json, line_plot.png, scatter.png, subplots.png,
+Saves:  outputs/basics/04_matplotlib/{metrics.json, line_plot.png, scatter.png, subplots.png,
         surface_3d.png, contour.png}
-Expect: five PNG files in about a second; with --show, windows you can zoom (and rotate the 3-D one).
+Expect: five PNG files (the contour plot marks the highest z = 1.00 and the lowest z = -0.79); with
+--show, windows you can zoom (and rotate the 3-D one).
 """
 
 from __future__ import annotations
@@ -135,13 +136,13 @@ def main(argv=None):
         parser.error(f"unknown colour map {args.cmap!r}; try one of viridis, plasma, magma, coolwarm, RdBu")
     if args.grid < 3:
         parser.error("--grid must be at least 3 to draw a surface")
-    run = lk.start_run(__file__, args)
+    run = lk.start_run(__file__, args, cpu_only="Matplotlib draws on the CPU")
     rng = np.random.default_rng(args.seed)
     points = min(args.points, 200) if args.quick else args.points
     grid = min(args.grid, 30) if args.quick else args.grid
 
     saved = []
-    print("\n--- line plot: two curves, a legend to tell them apart, x markers on the samples")
+    print("\n--- line plot: three curves, a legend to tell them apart, x markers on the damped one's samples")
     fig, _ = line_plot()
     saved.append(lk.save_figure(fig, run.out / "line_plot.png", show=args.show))
 
@@ -156,7 +157,7 @@ def main(argv=None):
 
     print(f"\n--- 3-D surface on a {grid} x {grid} grid")
     fig, ax = surface_3d(grid, args.cmap)
-    print(f"fig.add_subplot(projection='3d') gave a {type(ax).__name__} (ax.name = {ax.name!r})")
+    print(f"fig.add_subplot(projection='3d') returned {type(ax).__name__} (ax.name = {ax.name!r})")
     saved.append(lk.save_figure(fig, run.out / "surface_3d.png", show=args.show))
 
     print("\n--- contour: filled bands, labelled lines, the highest and lowest points marked")

@@ -1,4 +1,4 @@
-"""basics/04_pandas.py: pandas DataFrames: build, select, sort, group, merge, clean, save and plot a table.
+"""basics/05_pandas.py: pandas DataFrames: build, select, sort, group, merge, clean, save and plot a table.
 
 You will learn to build a DataFrame (数据框) from a dict and from scikit-learn's bundled iris table, read
 its dtypes (in pandas 3 text columns have the `str` dtype, not `object`, so pick columns by kind with
@@ -10,14 +10,15 @@ what it shows.
 
 Notes: 000 ML_1 (the basic libraries: NumPy, SciPy, Matplotlib, pandas; after "Introduction to
 Machine Learning with Python", chapter 1).
-Run:    python basics/04_pandas.py [--missing 0.1] [--seed 0]
+Run:    python basics/05_pandas.py [--missing 0.1] [--seed 0]
 Prints: each table, its dtypes, the selections, group summaries, the merge, missing-value counts
 before and after cleaning, and the CSV round trip.
-Saves:  outputs/basics/04_pandas/{metrics.json, iris_filled.csv, scatter_matrix.png, species_means.png}
+Saves:  outputs/basics/05_pandas/{metrics.json, iris_filled.csv, scatter_matrix.png, species_means.png}
 Expect: the three iris species differ most in petal size (setosa's petals are ~1.5 cm long, virginica's
-~5.5 cm); with --missing 0.1 about 60 of the 600 measurements go missing, dropna keeps only ~70% of
-the 150 rows while fillna keeps all of them; filling with the species' mean guesses the blanked values
-about three times as well as the overall column mean; the CSV reads back identical.
+~5.5 cm); with --missing 0.1 about 60 of the 600 measurements go missing (54 at seed 0), dropna keeps
+only 104 of the 150 rows (~70%) while fillna keeps all of them; filling with the species' mean guesses
+the blanked values about three times as well as the overall column mean (mean error 0.23 cm against
+0.76 cm); the CSV reads back identical.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def iris_frame() -> pd.DataFrame:
 def group_summaries(iris: pd.DataFrame) -> pd.DataFrame:
     show("iris.head(): the first five of 150 rows", iris.head())
     show("iris.describe(): count, mean, std and quantiles of each numeric column", iris.describe().round(2))
-    means = iris.groupby("species").mean()                     # one row per species, numeric columns only
+    # one row per species; every other column is numeric (mean() of a `str` column raises a TypeError)
+    means = iris.groupby("species").mean()
     show("groupby('species').mean()", means.round(2))
     named = iris.groupby("species").agg(
         n=("petal_length", "size"),
@@ -198,7 +200,7 @@ def main(argv=None):
     parser.add_argument("--missing", type=lk.probability, default=0.1,
                         help="fraction of iris measurements blanked out to practise cleaning (default: 0.1)")
     args = parser.parse_args(argv)
-    run = lk.start_run(__file__, args)
+    run = lk.start_run(__file__, args, cpu_only="pandas computes on the CPU")
     rng = np.random.default_rng(args.seed)
 
     people = dtypes_and_selection(people_table())
