@@ -5,14 +5,15 @@ reshape and what "contiguous" means, squeeze/unsqueeze, expand vs repeat, transp
 broadcasting rules (广播机制) at work, join and split tensors (cat/stack/split/chunk), do element-wise
 math, clamp, norms and statistics, find the largest entries (argmax/topk), pick entries with
 where/gather, and move data to and from NumPy, learning which calls share memory and which copy.
-Every demonstration prints the shapes that go in and the shape that comes out.
+Each demonstration prints the shapes that go in and the shape that comes out, and small results' values.
 
 Notes: 002 "张量 torch.tensor" (creation, indexing, 维度变换, Broadcast, 拼接/拆分, 基本运算, clamp,
 统计属性, where, gather); 003 chapter 2 (tensors and NumPy conversion).
 Run:    python tensors/01_tensor_basics.py [--seed 0]
-Prints: one block per operation: its name, input shape(s) -> output shape, and the values.
+Prints: one block per operation: its name, input shape(s) -> output shape, and the values if few.
 Saves:  outputs/tensors/01_tensor_basics/{metrics.json, broadcasting.png}
-Expect: a second or two; the shape checks at the end all say True.
+Expect: a second or two; chunk gives 4, 4, 2 pieces for 10 in 3 and 3, 3, 3, 1 for 10 in 4; the
+        memory checks at the end (view, expand, NumPy sharing) all say True.
 """
 
 from __future__ import annotations
@@ -94,9 +95,10 @@ def views_and_reshaping() -> dict[str, bool]:
         t.view(12)
         view_failed = False
     except RuntimeError:
-        # view() never copies, so it refuses memory that is not laid out row after row
+        # view() never copies: it reads the same memory with one stride per dimension, and the
+        # transpose's order 0, 4, 8, 1, 5, ... jumps +4, +4, -7 through memory, no single stride
         view_failed = True
-        print("    v.t().view(12) raises RuntimeError: view() needs contiguous memory")
+        print("    v.t().view(12) raises RuntimeError: its order 0, 4, 8, 1, ... is no single stride through memory")
     r = t.reshape(12)  # reshape = view when it can, copy when it must
     show("v.t().reshape(12): copies when a view is impossible", r, t)
     show("v.t().contiguous().view(12): the explicit way", t.contiguous().view(12), t)
@@ -145,7 +147,7 @@ def broadcasting() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return col, row, out
 
 
-def joining_and_splitting() -> None:
+def joining_and_splitting() -> dict[str, list[int]]:
     a, b = torch.zeros(2, 3), torch.ones(4, 3)
     show("torch.cat([a, b], dim=0): join along an existing dimension", torch.cat([a, b], dim=0), a, b)
     c, d = torch.zeros(2, 3), torch.ones(2, 3)
@@ -153,8 +155,13 @@ def joining_and_splitting() -> None:
     x = torch.arange(10)
     show("x.split(4): pieces of length 4 (the last may be shorter)", x.split(4), x)
     show("x.split([2, 8]): pieces of the given lengths", x.split([2, 8]), x)
-    # chunk(n) makes pieces of ceil(len / n): for 10 that is 4, 4, 2 (and chunk(4) gives only 3 pieces)
-    show("x.chunk(3): at most 3 pieces of equal size ceil(10 / 3) = 4", x.chunk(3), x)
+    # chunk(n) cuts pieces of ceil(len / n) and the last one gets what is left, so it can return
+    # fewer than n pieces: 10 in 3 -> 4, 4, 2; 10 in 4 -> 3, 3, 3, 1; but 6 in 4 -> 2, 2, 2 (only 3)
+    show("x.chunk(3): pieces of ceil(10 / 3) = 4, the last shorter", x.chunk(3), x)
+    show("x.chunk(4): pieces of ceil(10 / 4) = 3 -> 3, 3, 3, 1", x.chunk(4), x)
+    six = torch.arange(6)
+    show("torch.arange(6).chunk(4): pieces of ceil(6 / 4) = 2, so only 3 pieces", six.chunk(4), six)
+    return {f"{n}.chunk({k})": [len(t) for t in torch.arange(n).chunk(k)] for n, k in [(10, 3), (10, 4), (6, 4)]}
 
 
 def math_and_statistics() -> None:
@@ -261,7 +268,7 @@ def main(argv=None):
     indexing_and_slicing()
     checks = views_and_reshaping()
     col, row, out = broadcasting()
-    joining_and_splitting()
+    chunks = joining_and_splitting()
     math_and_statistics()
     picked = where_and_gather()
     checks |= numpy_interop()
@@ -275,6 +282,7 @@ def main(argv=None):
     return run.finish({
         "broadcast_sum": out.sum().item(),
         "gathered_scores": picked.flatten().tolist(),
+        "chunk_lengths": chunks,
         **{k: int(v) for k, v in checks.items()},
     })
 

@@ -157,7 +157,7 @@ def main(argv=None):
     parser.add_argument("--points", type=lk.positive_int, default=200,
                         help="points on the curve whose derivative is plotted (default: 200)")
     args = parser.parse_args(argv)
-    run = lk.start_run(__file__, args)
+    run = lk.start_run(__file__, args, cpu_only="small tensors: the ideas, not the speed")
     points = min(args.points, 50) if args.quick else args.points
 
     print("\n--- 1. requires_grad, the graph and backward()")

@@ -123,7 +123,7 @@ def batchnorm_train_vs_eval(batches: list[torch.Tensor]) -> dict[str, torch.Tens
     normalises with those running averages instead, so one example's output no longer depends on
     the rest of its batch.
     """
-    layer = nn.BatchNorm1d(batches[0].shape[1])
+    layer = nn.BatchNorm1d(batches[0].shape[1]).to(batches[0].device)
     layer.train()
     history = []
     for x in batches:
@@ -168,11 +168,11 @@ def main(argv=None):
     bn_steps = 10 if args.quick else 60
 
     # --- 1. a layer of our own agrees with nn.Linear ---
-    mine, ref = MyLinear(4, 3), nn.Linear(4, 3)
+    mine, ref = MyLinear(4, 3).to(run.device), nn.Linear(4, 3).to(run.device)
     with torch.no_grad():                     # copying weights is not something to differentiate
         ref.weight.copy_(mine.w)
         ref.bias.copy_(mine.b)
-    x = torch.randn(5, 4)
+    x = torch.randn(5, 4, device=run.device)
     same = torch.allclose(mine(x), ref(x))    # call the module, not .forward(): hooks run in __call__
     print(f"MyLinear(4, 3) and nn.Linear(4, 3) with the same weights agree on a (5, 4) input: {same}")
 
@@ -219,17 +219,18 @@ def main(argv=None):
           f"{model.eval().training}, and every child follows: "
           f"{all(not m.training for m in model.modules())}")
     model.train()
-    ones = torch.ones(2, 8)
+    ones = torch.ones(2, 8, device=run.device)
     drop_train, drop_eval = dropout_train_vs_eval(ones, args.dropout)
     print(f"Dropout(p={args.dropout}) on ones (2, 8):\n  train: {drop_train.tolist()}\n  eval:  {drop_eval.tolist()}")
-    big_train, _ = dropout_train_vs_eval(torch.ones(100_000), args.dropout)
+    big_train, _ = dropout_train_vs_eval(torch.ones(100_000, device=run.device), args.dropout)
     zero_fraction = (big_train == 0).float().mean().item()
     print(f"  on 100,000 ones in train mode: {zero_fraction:.3f} zeroed, mean {big_train.mean().item():.3f} "
           f"(the 1 / (1 - p) scaling keeps the mean at 1)")
 
     g = torch.Generator().manual_seed(args.seed)
     true_mean, true_std = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([1.0, 3.0, 0.5])
-    bn_batches = [torch.randn(32, 3, generator=g) * true_std + true_mean for _ in range(bn_steps)]  # (32, 3)
+    bn_batches = [(torch.randn(32, 3, generator=g) * true_std + true_mean).to(run.device)  # (32, 3)
+                  for _ in range(bn_steps)]
     bn = batchnorm_train_vs_eval(bn_batches)
     train_out, eval_out = bn["train_out"], bn["eval_out"]
     print(f"\nBatchNorm1d(3) after {bn_steps} training batches of (32, 3), data mean {true_mean.tolist()}:")
@@ -239,7 +240,7 @@ def main(argv=None):
           f"std {rounded(train_out.std(0, correction=0))} (the batch's own statistics)")
     print(f"  eval mode output on the same batch: mean {rounded(eval_out.mean(0))}, "
           f"std {rounded(eval_out.std(0, correction=0))} (running statistics)")
-    plot_init_and_batchnorm(big, bn["running_mean_history"], true_mean,
+    plot_init_and_batchnorm(big, bn["running_mean_history"].cpu(), true_mean,
                             run.out / "init_and_batchnorm.png", args.show)
 
     return run.finish({

@@ -1,27 +1,32 @@
-"""tensors/06_save_load_and_devices.py: saving and loading models, resuming training, moving between devices.
+"""tensors/06_save_load_and_devices.py: saving and loading tensors and models, resuming training, devices.
 
-You will save a model's state_dict (its parameters and buffers by name) and load it into a fresh
-model that then gives bit-for-bit the same outputs; save a full training checkpoint (model,
-optimizer state, epoch, random-number state), "crash", resume from it, and check that the resumed
-run ends exactly where an uninterrupted run ends; and move models and tensors between devices with
-.to(device), loading a checkpoint onto another device with map_location. Checkpoints are loaded
-with weights_only=True: torch.load then only rebuilds tensors and plain data, never arbitrary
-pickled objects, so a checkpoint from someone else cannot run code on your machine.
+You will save plain tensors (one, a list, a dict) with torch.save and read them back with torch.load;
+save a model's state_dict (its parameters and buffers by name) and load it into a fresh model that
+then gives bit-for-bit the same outputs; move models and tensors between devices with .to(device) and
+load a file onto another device with map_location; then save a full training checkpoint (model,
+optimizer state, epoch, random-number states), "crash", resume, and check that the resumed run ends
+exactly where an uninterrupted run ends. Model and optimizer tensors go where the model is; random-
+number generator states stay on the CPU. torch.load(..., weights_only=True) rebuilds only tensors and
+plain data (dicts, lists, numbers), not arbitrary pickled objects, which can run code while they load.
 
-Notes: 002 nn.Module (".device", "load and save": torch.save(net.state_dict()), net.load_state_dict);
-003 chapter 2 (moving tensors to the GPU: its x.cuda and x.cpu calls are written .to(device) here, so the
+Notes: 000 深度学习计算 (save/load of tensors, the state_dict of model parameters, devices);
+002 nn.Module (".device", "load and save": torch.save(net.state_dict()), net.load_state_dict); 003
+chapter 2 (moving tensors to the GPU: its x.cuda and x.cpu calls are written .to(device) here, so the
 same code runs on a CPU, a CUDA GPU or Apple's MPS).
 Run:    python tensors/06_save_load_and_devices.py [--epochs 40] [--resume-at 20] [--device cuda]
-Prints: the state_dict's entries, the round trip's largest output difference, the loss per epoch
-        of the uninterrupted and the resumed runs, whether their final weights are identical.
-Saves:  outputs/tensors/06_save_load_and_devices/{metrics.json, resume.png, model.pt, checkpoint.pt}
-Expect: a few seconds; round-trip difference 0; on the CPU the resumed run's losses and weights
-        equal the uninterrupted run's exactly (on a GPU they can differ in the last digits).
+Prints: the tensors read back, the state_dict's entries, the round trip's largest output difference,
+        the loss per epoch of the uninterrupted and the resumed runs, whether their final weights match.
+Saves:  outputs/tensors/06_save_load_and_devices/{metrics.json, resume.png, *.pt}
+Expect: a few seconds; every round trip exact (difference 0); a 2-number slice of a 100,000-number
+        tensor saved as a view writes the whole 400 kB storage, its clone under 2 kB; on the CPU the
+        resumed run's losses and weights equal the uninterrupted run's exactly; resumed without the
+        optimizer state, the first epoch after the restart has a higher loss.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
@@ -30,16 +35,36 @@ from torch import nn
 import lessonkit as lk
 
 
-def make_data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """A noisy sine: x (n, 1) in [-3, 3], y (n, 1)."""
+def save_and_load_tensors(folder: Path) -> dict:
+    """000's torch.save / torch.load of plain tensors: one tensor, a list of them, a dict of them."""
+    x, y = torch.arange(4.0), torch.zeros(2, 3)
+    torch.save(x, folder / "x.pt")
+    torch.save([x, y], folder / "xy.pt")
+    torch.save({"x": x, "y": y}, folder / "xy_dict.pt")
+    # Views keep their storage: saving a slice writes the whole tensor behind it, unless cloned first.
+    big = torch.zeros(100_000)
+    torch.save(big[:2], folder / "view.pt")
+    torch.save(big[:2].clone(), folder / "clone.pt")
+    return {
+        "x": (x, torch.load(folder / "x.pt", weights_only=True)),
+        "list": ([x, y], torch.load(folder / "xy.pt", weights_only=True)),       # a list comes back a list
+        "dict": ({"x": x, "y": y}, torch.load(folder / "xy_dict.pt", weights_only=True)),  # a dict a dict
+        "bytes": {name: (folder / f"{name}.pt").stat().st_size for name in ("view", "clone")},
+    }
+
+
+def make_data(n: int, seed: int, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """A noisy sine: x (n, 1) in [-3, 3], y (n, 1), drawn on the CPU (the same numbers on every
+    device) and then moved to `device`."""
     g = torch.Generator().manual_seed(seed)
     x = torch.rand(n, 1, generator=g) * 6 - 3
     y = torch.sin(x) + 0.1 * torch.randn(n, 1, generator=g)
-    return x, y
+    return x.to(device), y.to(device)
 
 
-def make_model() -> nn.Module:
-    return nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1))
+def make_model(device="cpu") -> nn.Module:
+    """Built on the CPU from torch's global generator, then moved: the same weights on every device."""
+    return nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1)).to(device)
 
 
 def train_epochs(model, optimizer, x, y, *, epochs: range, batch_size: int,
@@ -50,35 +75,37 @@ def train_epochs(model, optimizer, x, y, *, epochs: range, batch_size: int,
     losses = []
     for epoch in epochs:
         model.train()
-        total, seen = 0.0, 0
-        for xb, yb in lk.batches(x, y, batch_size, shuffle=True, generator=shuffler):
-            loss = loss_fn(model(xb), yb)
-            lk.check_finite(loss, f"epoch {epoch}")
+        total = torch.zeros((), device=x.device)   # summed where the data is: no GPU wait per batch
+        # The shuffler is a CPU generator: the order is drawn on the CPU, then moved to the data.
+        for idx in torch.randperm(len(x), generator=shuffler).to(x.device).split(batch_size):
+            loss = loss_fn(model(x[idx]), y[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(xb)
-            seen += len(xb)
-        losses.append(total / seen)
+            total += loss.detach() * len(idx)
+        lk.check_finite(total, f"epoch {epoch}")  # one check, one .item(), per epoch
+        losses.append(total.item() / len(x))
     return losses
 
 
 def checkpoint_state(model, optimizer, epoch: int, shuffler: torch.Generator, history: list[float]) -> dict:
     """Everything needed to continue exactly: weights, the optimizer's own state (Adam's running
-    averages and step count), where we are, and the random-number generators' states."""
+    averages and step count), where we are, and the random-number generators' states (CPU ByteTensors).
+    torch_rng is the CPU's global generator (dropout, augmentation on the CPU); a model that draws
+    random numbers on a GPU would also need torch.cuda.get_rng_state()."""
     return {
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "epoch": epoch,                          # epochs completed
-        "shuffler": shuffler.get_state(),        # the next shuffle order depends on it
-        "torch_rng": torch.get_rng_state(),      # used by dropout or random augmentation, if any
+        "shuffler": shuffler.get_state(),        # the next shuffle orders follow from it
+        "torch_rng": torch.get_rng_state(),
         "history": history,
     }
 
 
 def new_run(seed: int, lr: float, device) -> tuple[nn.Module, torch.optim.Optimizer, torch.Generator]:
     torch.manual_seed(seed)                      # the initial weights come from this
-    model = make_model().to(device)
+    model = make_model(device)
     # Build the optimizer after .to(device), so it holds the parameters that will be trained.
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     shuffler = torch.Generator().manual_seed(seed)
@@ -87,40 +114,48 @@ def new_run(seed: int, lr: float, device) -> tuple[nn.Module, torch.optim.Optimi
 
 def train_uninterrupted(x, y, *, seed: int, lr: float, epochs: int, batch_size: int, device="cpu"):
     model, optimizer, shuffler = new_run(seed, lr, device)
+    x, y = x.to(device), y.to(device)            # data and model must be on the same device
     losses = train_epochs(model, optimizer, x, y, epochs=range(epochs), batch_size=batch_size, shuffler=shuffler)
     return model, losses
 
 
 def train_with_restart(x, y, path, *, seed: int, lr: float, epochs: int, resume_at: int, batch_size: int,
-                       device="cpu", map_location="cpu", restore_optimizer: bool = True):
-    """Train resume_at epochs, save a checkpoint, throw everything away, then resume from the file.
+                       device="cpu", map_location="cpu", restore_optimizer: bool = True, resume_device=None):
+    """Train resume_at epochs on `device`, save a checkpoint, throw everything away, then load it with
+    `map_location` and go on training on `resume_device` (default: the same device).
 
     restore_optimizer=False resumes with the weights only and a fresh Adam: the mistake of saving
     just model.state_dict(), shown for comparison.
     """
     model, optimizer, shuffler = new_run(seed, lr, device)
-    losses = train_epochs(model, optimizer, x, y, epochs=range(resume_at), batch_size=batch_size, shuffler=shuffler)
+    losses = train_epochs(model, optimizer, x.to(device), y.to(device), epochs=range(resume_at),
+                          batch_size=batch_size, shuffler=shuffler)
+    # lk.save_checkpoint is torch.save(state, path) written atomically: to a temporary file, renamed
+    # into place when complete, so a crash while saving never leaves a half-written checkpoint.
     lk.save_checkpoint(checkpoint_state(model, optimizer, resume_at, shuffler, losses), path)
     del model, optimizer, shuffler               # as if the process had been killed here
 
     # A new process: build the objects fresh (another seed, to show loading overwrites them all) ...
+    device = resume_device or device
     model, optimizer, shuffler = new_run(seed + 1, lr, device)
-    # ... and load. map_location puts the tensors where we want them, whatever device saved them.
+    # ... and load: lk.load_checkpoint is torch.load(path, weights_only=True, map_location=map_location).
     state = lk.load_checkpoint(path, map_location=map_location)
-    model.load_state_dict(state["model"])        # copies into the model's tensors, on its device
+    model.load_state_dict(state["model"])        # copies into the model's own tensors, on its device
     if restore_optimizer:
-        optimizer.load_state_dict(state["optimizer"])  # moves its state to the parameters' device
-    shuffler.set_state(state["shuffler"])
-    torch.set_rng_state(state["torch_rng"])
-    start = state["epoch"]
-    losses = state["history"] + train_epochs(model, optimizer, x, y, epochs=range(start, epochs),
-                                             batch_size=batch_size, shuffler=shuffler)
+        optimizer.load_state_dict(state["optimizer"])  # Adam's averages go to the parameters' device
+    # map_location moved every tensor, the RNG states too; a CPU generator takes only a CPU ByteTensor
+    # (on a GPU: "TypeError: RNG state must be a torch.ByteTensor"), so restore them from CPU copies.
+    shuffler.set_state(state["shuffler"].cpu())
+    torch.set_rng_state(state["torch_rng"].cpu())
+    losses = state["history"] + train_epochs(model, optimizer, x.to(device), y.to(device),
+                                             epochs=range(state["epoch"], epochs), batch_size=batch_size,
+                                             shuffler=shuffler)
     return model, losses
 
 
 def max_weight_difference(a: nn.Module, b: nn.Module) -> float:
     sa, sb = a.state_dict(), b.state_dict()
-    return max((sa[k].float() - sb[k].float()).abs().max().item() for k in sa)
+    return max((sa[k].float().cpu() - sb[k].float().cpu()).abs().max().item() for k in sa)
 
 
 def plot_resume(full: list[float], resumed: list[float], weights_only: list[float], resume_at: int,
@@ -157,47 +192,61 @@ def main(argv=None):
     run = lk.start_run(__file__, args)
     device = run.device
 
-    x, y = make_data(args.samples, args.seed)
-    x, y = x.to(device), y.to(device)            # data and model must be on the same device
-    print(f"data: {len(x)} points of a noisy sine on {x.device}")
+    # --- 1. plain tensors: torch.save and torch.load ---
+    saved = save_and_load_tensors(run.out)
+    (x0, x1), (l0, l1), (d0, d1) = saved["x"], saved["list"], saved["dict"]
+    tensors_equal = (torch.equal(x0, x1) and all(map(torch.equal, l0, l1)) and isinstance(l1, list)
+                     and d1.keys() == d0.keys() and all(torch.equal(d0[k], d1[k]) for k in d0))
+    print(f"torch.load gives back {x1}, a {type(l1).__name__} of {len(l1)} tensors, a {type(d1).__name__} with "
+          f"keys {sorted(d1)}; all equal to what was saved: {tensors_equal}")
+    print(f"a (2,) slice of a (100000,) tensor saved as a view: {saved['bytes']['view']:,} bytes; "
+          f"cloned first: {saved['bytes']['clone']:,} bytes")
 
-    # --- 1. what a state_dict is, and a save/load round trip ---
-    model = make_model().to(device)
+    # --- 2. a model's state_dict, saved and loaded ---
+    x, y = make_data(args.samples, args.seed, device)   # data and model must be on the same device
+    model = make_model(device)
     print("\nmodel.state_dict(): an ordered dict name -> tensor")
     for name, t in model.state_dict().items():
         print(f"  {name:10s} {str(tuple(t.shape)):8s} {t.device}")
-    model_path = lk.save_checkpoint(model.state_dict(), run.out / "model.pt")   # atomic: temp file + rename
-    print(f"saved {model_path}")
-    restored = make_model().to(device)           # fresh random weights ...
-    restored.load_state_dict(lk.load_checkpoint(model_path, map_location=device))  # ... replaced
+    torch.save(model.state_dict(), run.out / "model.pt")
+    restored = make_model(device)                # fresh random weights ...
+    # ... replaced by the saved ones; map_location puts them on this run's device, whoever saved them
+    restored.load_state_dict(torch.load(run.out / "model.pt", weights_only=True, map_location=device))
     probe = torch.linspace(-3, 3, 50, device=device).unsqueeze(1)                 # (50, 1)
     round_trip = (lk.predict(model, probe) - lk.predict(restored, probe)).abs().max().item()
     print(f"largest output difference, original vs loaded: {round_trip}")
 
-    # --- 2. devices ---
-    print(f"\ndevices here: {lk.available_devices()}; this run uses {device}")
+    # --- 3. devices ---
+    print(f"\ndevices here: {lk.available_devices()}; this run uses {device}; the data is on {x.device}")
     print(f"parameters on {next(model.parameters()).device}; model.to('cpu') moves them back "
           f"({next(model.to('cpu').parameters()).device}), model.to(device) moves them again")
     model.to(device)
+    on_cpu = torch.load(run.out / "model.pt", weights_only=True, map_location="cpu")
+    print(f"torch.load(..., map_location='cpu') puts every tensor on "
+          f"{sorted({str(t.device) for t in on_cpu.values()})}, whatever device saved it")
     if device.type != "cpu":
         try:
             model(torch.zeros(1, 1))             # a CPU tensor into a GPU model
         except RuntimeError as err:
             print(f"CPU input into a {device} model: RuntimeError: {str(err).splitlines()[0][:100]}")
-    on_cpu = lk.load_checkpoint(model_path, map_location="cpu")
-    print(f"load_checkpoint(..., map_location='cpu') puts every tensor on "
-          f"{sorted({str(t.device) for t in on_cpu.values()})}, whatever device saved it")
+        try:                                     # a generator's state moved off the CPU, as map_location does
+            torch.Generator().set_state(torch.Generator().get_state().to(device))
+        except TypeError as err:
+            print(f"a CPU generator's state moved to {device}: TypeError: {err}")
 
-    # --- 3. a checkpoint with optimizer state, and resuming ---
+    # --- 4. a checkpoint with optimizer state, and resuming ---
     print(f"\ntraining {args.epochs} epochs without a break, then again with a restart after epoch {resume_at}")
     full_model, full = train_uninterrupted(x, y, seed=args.seed, lr=args.lr, epochs=args.epochs,
                                            batch_size=args.batch_size, device=device)
+    # map_location="cpu" is the safe choice for a training checkpoint: load_state_dict then moves the
+    # weights and Adam's averages to the model's device and leaves Adam's step counts on the CPU, where
+    # Adam keeps them; the RNG states are already where they belong.
     resumed_model, resumed = train_with_restart(
         x, y, run.out / "checkpoint.pt", seed=args.seed, lr=args.lr, epochs=args.epochs, resume_at=resume_at,
-        batch_size=args.batch_size, device=device, map_location=device)
+        batch_size=args.batch_size, device=device, map_location="cpu")
     _, weights_only = train_with_restart(
         x, y, run.out / "checkpoint.pt", seed=args.seed, lr=args.lr, epochs=args.epochs, resume_at=resume_at,
-        batch_size=args.batch_size, device=device, map_location=device, restore_optimizer=False)
+        batch_size=args.batch_size, device=device, map_location="cpu", restore_optimizer=False)
     state = lk.load_checkpoint(run.out / "checkpoint.pt")
     adam = state["optimizer"]["state"][0]
     print(f"checkpoint keys: {sorted(state)}; Adam keeps per parameter: {sorted(adam)} "
@@ -216,11 +265,16 @@ def main(argv=None):
     plot_resume(full, resumed, weights_only, resume_at, run.out / "resume.png", args.show)
 
     return run.finish({
+        "tensors_round_trip_equal": int(tensors_equal),
+        "saved_view_bytes": saved["bytes"]["view"],
+        "saved_clone_bytes": saved["bytes"]["clone"],
         "round_trip_max_diff": round_trip,
         "final_loss_uninterrupted": full[-1],
         "final_loss_resumed": resumed[-1],
         "resume_max_weight_diff": weight_diff,
         "resumed_identical": int(identical),
+        "first_loss_after_restart": full[resume_at],
+        "first_loss_after_weights_only_restart": weights_only[resume_at],
         "final_loss_weights_only_resume": weights_only[-1],
         "resume_at": resume_at,
         "fit_rmse": math.sqrt(full[-1]),
