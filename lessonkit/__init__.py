@@ -8,6 +8,7 @@ a lesson: models, losses and training loops stay visible in the lessons themselv
 from .cli import make_parser, non_negative_int, positive_float, positive_int, probability
 from .data import (
     ImageSplits,
+    NameSplits,
     data_root,
     download,
     ensure_file,
@@ -18,6 +19,7 @@ from .data import (
     load_diabetes,
     load_kaggle_house,
     load_mnist,
+    load_names,
     read_table,
     verify_file,
 )
@@ -39,11 +41,11 @@ from .train import (
 )
 
 __all__ = [
-    "DataError", "DeviceError", "ImageSplits", "LessonError", "Run", "TrainingDiverged",
+    "DataError", "DeviceError", "ImageSplits", "LessonError", "NameSplits", "Run", "TrainingDiverged",
     "accuracy", "atomic_path", "available_devices", "batches", "check_finite", "data_root", "download",
     "ensure_file", "evaluate", "extract_archive", "file_digest", "get_device", "gunzip",
-    "load_bike_sharing", "load_checkpoint", "load_diabetes", "load_kaggle_house", "load_mnist", "make_parser",
-    "non_negative_int", "num_batches",
+    "load_bike_sharing", "load_checkpoint", "load_diabetes", "load_kaggle_house", "load_mnist",
+    "load_names", "make_parser", "non_negative_int", "num_batches",
     "positive_float", "positive_int", "predict", "probability", "progress", "read_table", "save_checkpoint",
     "save_figure", "seed_everything", "start_run", "verify_file", "write_json",
 ]

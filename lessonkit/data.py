@@ -607,3 +607,73 @@ def load_diabetes(root: str | os.PathLike):
         raise _bad_row_error(path, "diabetes", "diabetic", int(not_whole[0]), labels[not_whole[0]].item(),
                              "the label 0 or 1", header=False)
     return frame[list(DIABETES_FEATURES)].to_numpy(np.float32), labels.astype(np.float32)
+
+
+# --- the names data of 001 lecture 13 ------------------------------------------------------------
+
+NAMES_URL = "https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/e5a260fac0b4ff1e2ec434fc6f0d962ac97fc289/data/"
+NAMES_SHA256 = {
+    "train": "49b4bf41dce5bfeac989b46ca37cf7baccd9a0d2a855df82f86de67a9376268f",
+    "test": "57d7758db533a42c99d513b2341a7e7b0f55c1e0e7d233b1ef6a4fa2f1adf753",
+}
+NAMES_COUNTRIES = (
+    "Arabic", "Chinese", "Czech", "Dutch", "English", "French", "German", "Greek", "Irish", "Italian",
+    "Japanese", "Korean", "Polish", "Portuguese", "Russian", "Scottish", "Spanish", "Vietnamese",
+)
+
+
+@dataclass
+class NameSplits:
+    """The names data: parallel lists of names and their countries, and the 18 countries in order."""
+
+    train_names: list[str]
+    train_countries: list[str]
+    test_names: list[str]
+    test_countries: list[str]
+    countries: list[str]
+
+
+def _read_names(path: Path) -> tuple[list[str], list[str]]:
+    """Read a `"name","country"` file (gzip, no header); every row checked, the first bad line named."""
+    import csv
+    import io
+
+    def bad(line: int, why: str) -> DataError:
+        return DataError(f"the names file {path} is damaged at line {line}: {why}. Delete it and run again to "
+                         "download it afresh, or copy a good one there.")
+
+    try:
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as err:
+        raise DataError(f"could not read the names file {path} ({type(err).__name__}: {err}). It is corrupt "
+                        "or not the expected file; delete it and run again, or copy a good one there.") from None
+    names, countries = [], []
+    for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if len(row) != 2:
+            raise bad(line, f"{len(row)} fields instead of 2 (name, country)")
+        name, country = row[0].strip(), row[1].strip()
+        if not name:
+            raise bad(line, "the name is empty")
+        if country not in NAMES_COUNTRIES:
+            raise bad(line, f"unknown country {country!r} (expected one of the 18: {', '.join(NAMES_COUNTRIES)})")
+        names.append(name)
+        countries.append(country)
+    if not names:
+        raise DataError(f"the names file {path} holds no rows; copy a complete file there.")
+    return names, countries
+
+
+def load_names(root: str | os.PathLike) -> NameSplits:
+    """The course's names data (001 lecture 13): 13,374 training and 6,700 test names, 18 countries.
+
+    Read from <root>/liu/names_train.csv.gz and names_test.csv.gz (downloaded and sha256-checked if
+    missing; files in place are checked too), each row validated: two fields, a non-empty name, a known
+    country.
+    """
+    lists = []
+    for split in ("train", "test"):
+        filename = f"names_{split}.csv.gz"
+        path = ensure_file(Path(root), f"liu/{filename}", [NAMES_URL + filename], sha256=NAMES_SHA256[split],
+                           what=f"names ({split})")
+        lists += _read_names(path)
+    return NameSplits(*lists, countries=list(NAMES_COUNTRIES))

@@ -62,6 +62,7 @@ def write_tiny_data_root(root: Path) -> Path:
     write_bike_sharing(root)
     write_kaggle_house(root)
     write_diabetes(root)
+    write_names(root)
     return root
 
 
@@ -232,3 +233,39 @@ def write_diabetes(root: Path, n: int = 120, seed: int = 0) -> Path:
     with gzip.open(path, "wt", encoding="ascii") as f:
         f.write("\n".join(lines) + "\n")
     return path
+
+
+NAME_COUNTRIES = (
+    "Arabic", "Chinese", "Czech", "Dutch", "English", "French", "German", "Greek", "Irish", "Italian",
+    "Japanese", "Korean", "Polish", "Portuguese", "Russian", "Scottish", "Spanish", "Vietnamese",
+)
+
+
+def write_names(root: Path, per_country: tuple[int, int] = (12, 4), seed: int = 0) -> tuple[Path, Path]:
+    """<root>/liu/names_{train,test}.csv.gz as the course ships them: `"Name","Country"`, no header.
+
+    Each country's names share a made-up ending (its first three letters, e.g. "...ara" for Arabic), so a
+    character model can learn them; some names carry a space, an apostrophe or a comma, as real ones do.
+    """
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    folder = root / "liu"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for split, n in zip(("train", "test"), per_country):
+        rows = []
+        for country in NAME_COUNTRIES:
+            for i in range(n):
+                stem = "".join(rng.choice(letters, size=int(rng.integers(2, 6)))).capitalize()
+                name = stem + country[:3].lower()
+                if i % 5 == 1:
+                    name = "O'" + name
+                elif i % 7 == 2:
+                    name = name + ", Jr"
+                rows.append(f'"{name}","{country}"')
+        rng.shuffle(rows)
+        path = folder / f"names_{split}.csv.gz"
+        with gzip.open(path, "wt", encoding="utf-8") as f:
+            f.write("\n".join(rows) + "\n")
+        paths.append(path)
+    return paths[0], paths[1]

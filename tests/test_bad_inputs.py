@@ -99,6 +99,28 @@ def test_a_diabetes_table_with_a_missing_column_is_refused(tiny_data_root, tmp_p
         lk.load_diabetes(root)
 
 
+@pytest.mark.parametrize(("row", "words"), [('"","Czech"', "the name is empty"),
+                                           ('"Novak","Czechia"', "unknown country 'Czechia'"),
+                                           ('"Novak"', "1 fields instead of 2")])
+def test_a_damaged_names_file_is_named_at_its_first_bad_line(tiny_data_root, tmp_path, row, words):
+    root = _copy(tiny_data_root, tmp_path, "liu")
+    path = root / "liu" / "names_test.csv.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    lines[6] = row
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    with pytest.raises(lk.DataError) as err:
+        lk.load_names(root)
+    message = str(err.value)
+    assert str(path) in message and "line 7" in message and words in message, message
+
+
+def test_a_names_file_that_is_not_gzip_is_refused(tiny_data_root, tmp_path):
+    root = _copy(tiny_data_root, tmp_path, "liu")
+    (root / "liu" / "names_train.csv.gz").write_text('"Novak","Czech"\n')  # plain text under a .gz name
+    with pytest.raises(lk.DataError, match="could not read the names file .*names_train.csv.gz"):
+        lk.load_names(root)
+
+
 def test_a_table_with_only_a_header_is_refused(tiny_data_root, tmp_path):
     root = _copy(tiny_data_root, tmp_path, "bike_sharing")
     path = root / "bike_sharing" / "hour.csv"
