@@ -68,24 +68,29 @@ def sgd(params: list[torch.Tensor], lr: float, batch_size: int) -> None:
 
 
 def train_scratch(x: torch.Tensor, y: torch.Tensor, *, lr: float, batch_size: int, epochs: int,
-                  generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, list[dict]]:
-    """Fit w (2, 1) and b (1,) by mini-batch SGD; return them and the history of every step."""
+                  generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[float]]:
+    """Fit w (2, 1) and b (1,) by mini-batch SGD on x's device.
+
+    Returns w and b (on the CPU), the path of (w1, w2, b) after every step (steps, 3), and the training
+    loss after every epoch.
+    """
     w = torch.normal(0.0, 0.01, size=(x.shape[1], 1), generator=generator).to(x.device).requires_grad_()
     b = torch.zeros(1, device=x.device, requires_grad=True)
-    history = []
+    path, epoch_losses = [], []
     for epoch in range(1, epochs + 1):
         for xb, yb in data_iter(batch_size, x, y, generator):
             loss = squared_loss(linreg(xb, w, b), yb).sum()   # a scalar: backward() needs one
-            lk.check_finite(loss, f"epoch {epoch}")
             loss.backward()                                    # fills w.grad and b.grad
             sgd([w, b], lr, len(xb))
-            history.append({"epoch": epoch, "w1": w[0, 0].item(), "w2": w[1, 0].item(), "b": b.item()})
+            # kept on the device: reading a number out (.item()) every step would make a GPU wait each time
+            path.append(torch.cat([w.detach().flatten(), b.detach()]))
         with torch.no_grad():
-            train_loss = squared_loss(linreg(x, w, b), y).mean().item()
-        history[-1]["train_loss"] = train_loss
-        print(f"epoch {epoch}/{epochs}  loss {train_loss:.6f}  w [{w[0, 0].item():.4f}, {w[1, 0].item():.4f}]  "
-              f"b {b.item():.4f}")
-    return w.detach().cpu(), b.detach().cpu(), history
+            train_loss = squared_loss(linreg(x, w, b), y).mean()
+        lk.check_finite(train_loss, f"epoch {epoch}")          # a NaN in any step leaves NaN weights
+        epoch_losses.append(train_loss.item())                 # one .item() per epoch
+        print(f"epoch {epoch}/{epochs}  loss {epoch_losses[-1]:.6f}  w [{w[0, 0].item():.4f}, "
+              f"{w[1, 0].item():.4f}]  b {b.item():.4f}")
+    return w.detach().cpu(), b.detach().cpu(), torch.stack(path).cpu(), epoch_losses
 
 
 def closed_form(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -95,12 +100,13 @@ def closed_form(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.T
     return theta[:-1], theta[-1]
 
 
-def plot_training(history: list[dict], x, y, w, b, path, show: bool) -> None:
-    steps = range(1, len(history) + 1)
+def plot_training(path_wb: torch.Tensor, x, y, w, b, path, show: bool) -> None:
+    steps = range(1, len(path_wb) + 1)
     fig, (ax_params, ax_data) = plt.subplots(1, 2, figsize=(11, 4))
-    for key, true, color in (("w1", TRUE_W[0].item(), "tab:blue"), ("w2", TRUE_W[1].item(), "tab:orange"),
-                             ("b", TRUE_B, "tab:green")):
-        ax_params.plot(steps, [h[key] for h in history], color=color, label=f"{key} (true {true:g})")
+    for column, (key, true, color) in enumerate((("w1", TRUE_W[0].item(), "tab:blue"),
+                                                 ("w2", TRUE_W[1].item(), "tab:orange"),
+                                                 ("b", TRUE_B, "tab:green"))):
+        ax_params.plot(steps, path_wb[:, column].numpy(), color=color, label=f"{key} (true {true:g})")
         ax_params.axhline(true, color=color, linestyle=":", linewidth=1)
     ax_params.set(xlabel="SGD step", ylabel="parameter value", title="Parameters move to the true values")
     ax_params.legend()
@@ -128,8 +134,8 @@ def main(argv=None):
     print(f"data: X {tuple(x.shape)}, y {tuple(y.shape)}; first example x={[round(v, 3) for v in x[0].tolist()]}, "
           f"y={y[0].item():.3f}")
 
-    w, b, history = train_scratch(x.to(run.device), y.to(run.device), lr=args.lr, batch_size=args.batch_size,
-                                  epochs=args.epochs, generator=generator)
+    w, b, path_wb, epoch_losses = train_scratch(x.to(run.device), y.to(run.device), lr=args.lr,
+                                                batch_size=args.batch_size, epochs=args.epochs, generator=generator)
     w_exact, b_exact = closed_form(x, y)
 
     w_error = (w.flatten() - TRUE_W).abs().max().item()
@@ -142,7 +148,7 @@ def main(argv=None):
     print(f"largest error against the truth: w {w_error:.4f}, b {b_error:.4f}; "
           f"largest gap between SGD and closed form: {gap:.4f}")
 
-    plot_training(history, x, y, w, b, run.out / "training.png", args.show)
+    plot_training(path_wb, x, y, w, b, run.out / "training.png", args.show)
     return run.finish({
         "w": w.flatten().tolist(),
         "b": b.item(),
@@ -151,7 +157,7 @@ def main(argv=None):
         "w_error": w_error,
         "b_error": b_error,
         "gap_to_closed_form": gap,
-        "final_train_loss": history[-1]["train_loss"],
+        "final_train_loss": epoch_losses[-1],
         "epochs": args.epochs,
     })
 
