@@ -57,6 +57,7 @@ FLAGSHIPS = [
     Flagship("classification/06_mlp_concise", "test_accuracy", "Fashion-MNIST test accuracy (MLP, concise)", 0.87),
     Flagship("classification/07_mnist_mlp_manual_weights", "test_accuracy", "MNIST test accuracy (w1..w3 MLP)",
              0.97),
+    Flagship("rnn/03_gru_name_classifier", "test_accuracy", "names test accuracy (bidirectional GRU)", 0.85),
     Flagship("regression/04_bike_sharing", "val_mse", "bike sharing validation MSE (standardised)",
              0.18, higher_is_better=False),
     Flagship("regression/05_house_prices", "cv_val_log_rmse", "house prices 5-fold log-RMSE", 0.15,
