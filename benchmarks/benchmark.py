@@ -44,6 +44,8 @@ class Flagship:
 
 FLAGSHIPS = [
     Flagship("cnn/04_lenet", "test_accuracy", "MNIST test accuracy", 0.99),
+    Flagship("cnn/05_training_pipeline", "test_accuracy", "MNIST test accuracy (complete pipeline, best checkpoint)",
+             0.99),
     Flagship("classic_ml/01_knn", "test_accuracy", "iris test accuracy", 0.95, data=False),
     Flagship("classic_ml/03_decision_tree", "test_accuracy", "breast cancer test accuracy (depth 4)", 0.93,
              data=False),
