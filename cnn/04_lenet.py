@@ -11,7 +11,7 @@ MNIST training script, with its bugs fixed one by one, is cnn/05_training_pipeli
 Run:    python cnn/04_lenet.py [--epochs 3] [--optimizer sgd] [--device cuda] [--quick]
 Prints: one line per epoch (train loss, test loss, test accuracy, seconds), then the final numbers.
 Saves:  outputs/cnn/04_lenet/{metrics.json, curves.png, misclassified.png, lenet.pt}
-Expect: 99.2% test accuracy (3 epochs) in about 25 s on a 2-core CPU; 98.9% after 1 epoch.
+Expect: 99.2% test accuracy (3 epochs) in about 20 s on a 2-core CPU; 98.9% after 1 epoch.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ Run:    python cnn/05_training_pipeline.py [--epochs 5] [--patience 3] [--worker
 Prints: one line per epoch (train and validation loss/accuracy, learning rate, seconds, "best" marks),
         early stopping if it happens, then the test loss and accuracy of the best checkpoint.
 Saves:  outputs/cnn/05_training_pipeline/{metrics.json, metrics.csv, last.pt, best.pt, confusion_matrix.png}
-Expect: 99.3% test accuracy (the best checkpoint is epoch 5 of 5, validation 99.25%) in a few minutes on a
-        2-core CPU (the note's network does about 4x the multiply-adds of cnn/04's LeNet per image); on the
+Expect: 99.3% test accuracy (the best checkpoint is epoch 5 of 5, validation 99.25%) in about 1.5 minutes on an
+        idle 2-core CPU (the note's network does about 4x the multiply-adds of cnn/04's LeNet per image); on the
         CPU a resumed run ends with exactly the weights of an uninterrupted one.
 """
 

@@ -24,8 +24,8 @@ Saves:  outputs/rnn/03_gru_name_classifier/{metrics.json, accuracy.png, confusio
 Expect: 85.5% test accuracy after the 10 epochs (COURSE.md's floor is 85%), 84% first reached at epoch 6
         where --lecture first reaches it at epoch 10 (84.5% after 12); 78% after --epochs 2. 1,048 test
         names also occur in the training set; the country they have there most often is right for only
-        73.5% of them, the model gets about 80%. Nakamura -> Japanese, O'Brien -> Irish. Under a minute on
-        a 2-core CPU (48 s, 4.5 s an epoch, measured with one thread on a busy machine); --quick: 2 epochs.
+        73.5% of them, the model gets about 80%. Nakamura -> Japanese, O'Brien -> Irish. About 35 s on an
+        idle 2-core CPU (benchmarks/benchmark.py); --quick: 2 epochs.
 """
 
 from __future__ import annotations
