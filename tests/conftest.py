@@ -69,3 +69,18 @@ def real_data_root() -> Path:
     if not root.is_dir():
         pytest.skip(f"real_data: LESSONS_DATA_DIR={value} is not a folder")
     return root
+
+
+def real_image_copy(dest: Path, name: str = "MNIST") -> Path:
+    """A data root under `dest` holding a copy of the real <name>/raw archives (MNIST or FashionMNIST).
+
+    The loader unpacks beside the archives: real_data tests work on a copy, never in the shared folder.
+    """
+    import shutil
+
+    root = real_data_root()
+    if not (root / name / "raw").is_dir():
+        pytest.skip(f"real_data: no {name}/raw under {root}")
+    data = dest / "data"
+    shutil.copytree(root / name / "raw", data / name / "raw", ignore=shutil.ignore_patterns("*-ubyte"))
+    return data

@@ -4,12 +4,11 @@ the claims in their docstrings and comments hold, and the real-data accuracy flo
 from __future__ import annotations
 
 import math
-import shutil
 
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import REPO, load_lesson, real_data_root
+from conftest import REPO, load_lesson, real_image_copy
 from torch import nn
 
 softmax_scratch = load_lesson(REPO / "classification" / "03_softmax_scratch.py")
@@ -212,14 +211,7 @@ def test_lessons_learn_the_tiny_fixture(lesson, tmp_path, tiny_data_root):
 
 @pytest.fixture(scope="module")
 def real_fashion(tmp_path_factory):
-    root = real_data_root()
-    if not (root / "FashionMNIST" / "raw").is_dir():
-        pytest.skip(f"real_data: no FashionMNIST/raw under {root}")
-    data = tmp_path_factory.mktemp("fashion")
-    # torchvision unpacks beside the archives: work on a copy of the .gz files, never in the shared folder
-    shutil.copytree(root / "FashionMNIST" / "raw", data / "FashionMNIST" / "raw",
-                    ignore=shutil.ignore_patterns("*-ubyte"))
-    return data
+    return real_image_copy(tmp_path_factory.mktemp("fashion"), "FashionMNIST")
 
 
 def run_at_defaults(lesson, data, tmp_path) -> dict:

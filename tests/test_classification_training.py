@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import threading
 import warnings
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import REPO, load_lesson, real_data_root
+from conftest import REPO, load_lesson, real_image_copy
 from test_lessons import check_outputs, run_script
 
 import lessonkit as lk
@@ -22,16 +21,6 @@ mlp07 = load_lesson(REPO / "classification" / "07_mnist_mlp_manual_weights.py")
 reg10 = load_lesson(REPO / "classification" / "10_dropout_and_regularization.py")
 opt11 = load_lesson(REPO / "classification" / "11_optimizers_and_schedules.py")
 tb12 = load_lesson(REPO / "classification" / "12_tensorboard.py")
-
-
-def _real_copy(tmp_path: Path, name: str) -> Path:
-    """A copy of <real data>/<name>/raw archives: the loader unpacks beside them, never in the shared folder."""
-    root = real_data_root()
-    if not (root / name / "raw").is_dir():
-        pytest.skip(f"real_data: no {name}/raw under {root}")
-    data = tmp_path / "data"
-    shutil.copytree(root / name / "raw", data / name / "raw", ignore=shutil.ignore_patterns("*-ubyte"))
-    return data
 
 
 def _main(module, tmp_path: Path, data: Path, *flags: str) -> dict:
@@ -103,7 +92,7 @@ def test_the_bug_still_learns_only_more_slowly_on_the_tiny_fixture(tmp_path, tin
 @pytest.mark.real_data
 def test_mnist_mlp_at_defaults(tmp_path):
     """Guards 'Expect: 97.6% test accuracy after 10 epochs (floor 97%), with 62% of the test logits below 0'."""
-    metrics = _main(mlp07, tmp_path, _real_copy(tmp_path, "MNIST"))["metrics"]
+    metrics = _main(mlp07, tmp_path, real_image_copy(tmp_path, "MNIST"))["metrics"]
     assert metrics["train_examples"] == 60_000 and metrics["epochs"] == 10
     assert metrics["test_accuracy"] >= 0.97, "COURSE.md's floor for the manual-weights MLP"
     assert metrics["test_accuracy"] == pytest.approx(0.976, abs=0.004)
@@ -113,7 +102,7 @@ def test_mnist_mlp_at_defaults(tmp_path):
 @pytest.mark.real_data
 def test_relu_on_logits_learns_more_slowly_on_mnist(tmp_path):
     """The comment 'still learns, only more slowly at first', on real MNIST: one epoch of each version."""
-    data = _real_copy(tmp_path, "MNIST")
+    data = real_image_copy(tmp_path, "MNIST")
     fixed = _main(mlp07, tmp_path / "fixed", data, "--epochs", "1")["metrics"]["test_accuracy"]
     buggy = _main(mlp07, tmp_path / "buggy", data, "--epochs", "1", "--relu-logits")["metrics"]["test_accuracy"]
     assert 0.85 < buggy < fixed
@@ -155,7 +144,7 @@ def test_dropout_layer_follows_train_and_eval_and_rejects_p_one():
 def test_regularization_at_defaults(tmp_path):
     """Guards the docstring's Expect: plain 100% / 79.4% (gap ~21 points, test loss from 0.60 at epoch 28 back to
     about 1.0); dropout and weight decay: gaps 15-17 points, test loss near 0.7, test accuracy within 2.5 points."""
-    metrics = _main(reg10, tmp_path, _real_copy(tmp_path, "FashionMNIST"))["metrics"]
+    metrics = _main(reg10, tmp_path, real_image_copy(tmp_path, "FashionMNIST"))["metrics"]
     assert metrics["train_examples"] == 1000 and metrics["epochs"] == 100
     assert metrics["train_accuracy_plain"] >= 0.995
     assert metrics["test_accuracy_plain"] == pytest.approx(0.794, abs=0.015)
@@ -248,7 +237,7 @@ def test_early_stopping_restores_the_best_epochs_weights_exactly():
 @pytest.mark.real_data
 def test_early_stopping_at_defaults(tmp_path):
     """Guards 'early stopping stops at epoch 17 and restores epoch 12, test accuracy 79.1%'."""
-    metrics = _main(opt11, tmp_path, _real_copy(tmp_path, "FashionMNIST"))["metrics"]
+    metrics = _main(opt11, tmp_path, real_image_copy(tmp_path, "FashionMNIST"))["metrics"]
     assert metrics["epochs_run"] == metrics["best_epoch"] + 5 < 100
     assert metrics["best_epoch"] == pytest.approx(12, abs=4)
     assert metrics["test_accuracy"] == pytest.approx(0.791, abs=0.015)
@@ -309,6 +298,6 @@ def test_tensorboard_lesson_as_a_script_raises_no_deprecation(tmp_path, tiny_dat
 @pytest.mark.real_data
 def test_tensorboard_run_at_defaults(tmp_path):
     """Guards 'Expect: 87.0% test accuracy after 3 epochs'."""
-    metrics = _main(tb12, tmp_path, _real_copy(tmp_path, "FashionMNIST"))["metrics"]
+    metrics = _main(tb12, tmp_path, real_image_copy(tmp_path, "FashionMNIST"))["metrics"]
     assert metrics["epochs"] == 3 and metrics["logged_steps"] == 3 * 469
     assert metrics["test_accuracy"] == pytest.approx(0.870, abs=0.01)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import torch
-from conftest import REPO, load_lesson, real_data_root
+from conftest import REPO, load_lesson, real_image_copy
 
 lenet = load_lesson(REPO / "cnn" / "04_lenet.py")
 
@@ -38,20 +36,10 @@ def test_lenet_learns_the_tiny_fixture(tmp_path, tiny_data_root):
     restored.load_state_dict(state)
 
 
-def _real_mnist_copy(tmp_path):
-    root = real_data_root()
-    if not (root / "MNIST" / "raw").is_dir():
-        pytest.skip(f"real_data: no MNIST/raw under {root}")
-    data = tmp_path / "data"
-    # torchvision unpacks beside the archives: work on a copy, never in the shared folder
-    shutil.copytree(root / "MNIST" / "raw", data / "MNIST" / "raw", ignore=shutil.ignore_patterns("*-ubyte"))
-    return data
-
-
 @pytest.mark.real_data
 def test_lenet_at_defaults_on_real_mnist(tmp_path):
     """Guards the docstring's and README's 'Expect: 99.2% test accuracy (3 epochs)' and the floor 99.0%."""
-    data = _real_mnist_copy(tmp_path)
+    data = real_image_copy(tmp_path)
     record = lenet.main(["--device", "cpu", "--data-dir", str(data), "--out", str(tmp_path / "o")])
     accuracy = record["metrics"]["test_accuracy"]
     assert record["metrics"]["train_examples"] == 60_000 and record["metrics"]["epochs"] == 3
@@ -62,7 +50,7 @@ def test_lenet_at_defaults_on_real_mnist(tmp_path):
 @pytest.mark.real_data
 def test_lenet_one_epoch_on_real_mnist(tmp_path):
     """Guards 'Expect: ... 98.9% after 1 epoch' (docstring and README), within 0.3 points."""
-    record = lenet.main(["--device", "cpu", "--epochs", "1", "--data-dir", str(_real_mnist_copy(tmp_path)),
+    record = lenet.main(["--device", "cpu", "--epochs", "1", "--data-dir", str(real_image_copy(tmp_path)),
                          "--out", str(tmp_path / "o")])
     assert record["metrics"]["test_accuracy"] == pytest.approx(0.989, abs=0.003)
 

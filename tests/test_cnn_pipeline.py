@@ -5,11 +5,10 @@ mode; every number the two docstrings promise (`real_data` on MNIST)."""
 from __future__ import annotations
 
 import csv
-import shutil
 
 import pytest
 import torch
-from conftest import REPO, load_lesson, real_data_root
+from conftest import REPO, load_lesson, real_image_copy
 from torch import nn
 
 import lessonkit as lk
@@ -166,21 +165,11 @@ def test_csv_has_one_row_per_epoch_with_the_printed_numbers(tmp_path, tiny_data_
     assert sum(sum(r) for r in metrics["confusion_matrix"]) == 64, "every tiny test image counted once"
 
 
-def _real_mnist_copy(tmp_path):
-    root = real_data_root()
-    if not (root / "MNIST" / "raw").is_dir():
-        pytest.skip(f"real_data: no MNIST/raw under {root}")
-    data = tmp_path / "data"
-    # torchvision unpacks beside the archives: work on a copy, never in the shared folder
-    shutil.copytree(root / "MNIST" / "raw", data / "MNIST" / "raw", ignore=shutil.ignore_patterns("*-ubyte"))
-    return data
-
-
 @pytest.mark.real_data
 def test_pipeline_at_defaults_on_real_mnist(tmp_path):
     """Guards 'Expect: 99.3% test accuracy (best checkpoint epoch 5 of 5, validation 99.25%)' (docstring and
     README) within 0.15 points, and the floor 99.0%."""
-    record = pipeline.main(["--device", "cpu", "--data-dir", str(_real_mnist_copy(tmp_path)),
+    record = pipeline.main(["--device", "cpu", "--data-dir", str(real_image_copy(tmp_path)),
                             "--out", str(tmp_path / "o")])
     metrics = record["metrics"]
     assert metrics["train_examples"] == 54_000 and metrics["val_examples"] == 6_000
@@ -242,7 +231,7 @@ def test_unbiased_running_variance_as_pytorch_does():
 @pytest.mark.real_data
 def test_side_by_side_on_real_mnist(tmp_path):
     """Guards the docstring's and the printed side-by-side claims at the defaults (1 epoch, SGD lr 0.05)."""
-    metrics = batchnorm.main(["--device", "cpu", "--data-dir", str(_real_mnist_copy(tmp_path)),
+    metrics = batchnorm.main(["--device", "cpu", "--data-dir", str(real_image_copy(tmp_path)),
                               "--out", str(tmp_path / "o")])["metrics"]
     assert metrics["max_difference_vs_torch"] < 1e-5
     assert metrics["steps"] == 469

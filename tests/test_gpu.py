@@ -96,15 +96,9 @@ def test_lessons_that_ignore_the_device_say_so(path):
 @needs_cuda
 def test_lenet_at_defaults_on_cuda_with_real_mnist(tmp_path):
     """The README's GPU column for cnn/04: 99.2% at the defaults on CUDA, like the CPU run (within 0.2 points)."""
-    import shutil
+    from conftest import real_image_copy
 
-    from conftest import real_data_root
-
-    root = real_data_root()
-    if not (root / "MNIST" / "raw").is_dir():
-        pytest.skip(f"real_data: no MNIST/raw under {root}")
-    data = tmp_path / "data"
-    shutil.copytree(root / "MNIST" / "raw", data / "MNIST" / "raw", ignore=shutil.ignore_patterns("*-ubyte"))
+    data = real_image_copy(tmp_path)
     lenet = load_lesson(REPO / "cnn" / "04_lenet.py")
     record = lenet.main(["--device", "cuda", "--data-dir", str(data), "--out", str(tmp_path / "o")])
     assert record["metrics"]["test_accuracy"] == pytest.approx(0.992, abs=0.002)
