@@ -68,14 +68,21 @@ def _expected(sha256: str | None, md5: str | None) -> tuple[str, str] | None:
     return None
 
 
-def verify_file(path: str | os.PathLike, *, sha256: str | None = None, md5: str | None = None) -> None:
-    """Raise DataError if the file's checksum is not the expected one."""
+def _mismatch(path, sha256: str | None, md5: str | None) -> tuple[str, str, str] | None:
+    """(algorithm, expected, got) when the file's checksum differs from the expected one, else None."""
     expected = _expected(sha256, md5)
     if expected is None:
-        return
+        return None
     algorithm, want = expected
     got = file_digest(path, algorithm)
-    if got != want:
+    return None if got == want else (algorithm, want, got)
+
+
+def verify_file(path: str | os.PathLike, *, sha256: str | None = None, md5: str | None = None) -> None:
+    """Raise DataError if the file's checksum is not the expected one."""
+    mismatch = _mismatch(path, sha256, md5)
+    if mismatch:
+        algorithm, want, got = mismatch
         raise DataError(
             f"checksum mismatch for {path}: expected {algorithm} {want}, got {got}. "
             "The file is corrupt or a different version; delete it and run again to re-download."
@@ -96,12 +103,9 @@ def check_in_place(path: Path, *, sha256: str | None = None, md5: str | None = N
     A damaged, truncated or different file is a DataError naming it and saying what to do, before any
     work is done with it.
     """
-    expected = _expected(sha256, md5)
-    if expected is None or _flag(ENV_UNVERIFIED):
-        return
-    algorithm, want = expected
-    got = file_digest(path, algorithm)
-    if got != want:
+    mismatch = None if _flag(ENV_UNVERIFIED) else _mismatch(path, sha256, md5)
+    if mismatch:
+        algorithm, want, got = mismatch
         raise DataError(
             f"{path} is not the published {what} file ({algorithm} {got}, expected {want}): it is damaged, "
             "truncated or a different version. Delete it and run again to download it afresh, or copy a good "

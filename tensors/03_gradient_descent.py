@@ -174,7 +174,7 @@ def plot_cost(table, ws, bs, grid, best, path, show: bool) -> None:
     ax.set(xlabel="w", ylabel="MSE", xlim=(-0.4, 4.4), ylim=(-1, 24), title="y_hat = w x: the cost over w")
     ax.legend(loc="upper center")
     gw, gb = np.meshgrid(ws, bs)                               # (B, W) each, like grid
-    ax3d = fig.add_subplot(1, 3, 2, projection="3d")          # not fig.gca(projection=...): removed
+    ax3d = fig.add_subplot(1, 3, 2, projection="3d")          # the current way to get 3-D axes
     ax3d.plot_surface(gw, gb, grid, cmap="viridis", alpha=0.85, linewidth=0)
     ax3d.scatter(*best, 0.0, color="red", s=60, depthshade=False, zorder=10)
     ax3d.view_init(elev=35, azim=-120)

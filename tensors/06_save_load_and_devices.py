@@ -222,7 +222,7 @@ def main(argv=None):
           f"({next(model.to('cpu').parameters()).device}), model.to(device) moves them again")
     model.to(device)
     on_cpu = torch.load(run.out / "model.pt", weights_only=True, map_location="cpu")
-    print(f"torch.load(..., map_location='cpu') puts every tensor on "
+    print(f"torch.load(..., weights_only=True, map_location='cpu') puts every tensor on "
           f"{sorted({str(t.device) for t in on_cpu.values()})}, whatever device saved it")
     if device.type != "cpu":
         try:
