@@ -28,6 +28,7 @@ from .errors import DataError, DeviceError, LessonError, TrainingDiverged
 from .files import atomic_path
 from .plotting import save_figure
 from .run import Run, seed_everything, start_run, write_json
+from .summary import BlockRow, block_table, count_macs, print_block_table
 from .train import (
     accuracy,
     batches,
@@ -41,11 +42,11 @@ from .train import (
 )
 
 __all__ = [
-    "DataError", "DeviceError", "ImageSplits", "LessonError", "NameSplits", "Run", "TrainingDiverged",
-    "accuracy", "atomic_path", "available_devices", "batches", "check_finite", "data_root", "download",
-    "ensure_file", "evaluate", "extract_archive", "file_digest", "get_device", "gunzip",
-    "load_bike_sharing", "load_checkpoint", "load_diabetes", "load_kaggle_house", "load_mnist",
-    "load_names", "make_parser", "non_negative_int", "num_batches",
-    "positive_float", "positive_int", "predict", "probability", "progress", "read_table", "save_checkpoint",
-    "save_figure", "seed_everything", "start_run", "verify_file", "write_json",
+    "BlockRow", "DataError", "DeviceError", "ImageSplits", "LessonError", "NameSplits", "Run",
+    "TrainingDiverged", "accuracy", "atomic_path", "available_devices", "batches", "block_table",
+    "check_finite", "count_macs", "data_root", "download", "ensure_file", "evaluate", "extract_archive",
+    "file_digest", "get_device", "gunzip", "load_bike_sharing", "load_checkpoint", "load_diabetes",
+    "load_kaggle_house", "load_mnist", "load_names", "make_parser", "non_negative_int", "num_batches",
+    "positive_float", "positive_int", "predict", "print_block_table", "probability", "progress", "read_table",
+    "save_checkpoint", "save_figure", "seed_everything", "start_run", "verify_file", "write_json",
 ]

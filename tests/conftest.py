@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures  # noqa: E402
 
-LESSON_FOLDERS = ["basics", "tensors", "classic_ml", "regression", "classification", "cnn", "rnn"]
+LESSON_FOLDERS = ["basics", "tensors", "classic_ml", "regression", "classification", "cnn", "rnn", "deploy", "scale"]
 
 
 def lesson_files() -> list[Path]:

@@ -433,3 +433,27 @@ def test_write_json_is_atomic(tmp_path):
         lk.write_json({"a": object()}, tmp_path / "m.json")
     assert json.loads((tmp_path / "m.json").read_text()) == {"a": 1}, "a failed write keeps the old file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
+
+
+# --- block table (shapes, parameters, multiply-adds) -------------------------------------------
+
+
+def test_block_table_counts_conv_and_linear_macs():
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(4 * 14 * 14, 10))
+    rows = lk.block_table(net, torch.zeros(2, 1, 28, 28))
+    assert [r.output_shape for r in rows] == [(2, 4, 28, 28), (2, 4, 28, 28), (2, 4, 14, 14), (2, 784), (2, 10)]
+    # conv: 4*28*28 outputs x (1*3*3) MACs each; linear: 10 outputs x 784 MACs each (per example)
+    assert rows[0].macs == 4 * 28 * 28 * 9 and rows[-1].macs == 10 * 784
+    assert rows[0].parameters == 4 * 9 + 4 and sum(r.macs for r in rows[1:4]) == 0
+    assert lk.count_macs(net, torch.zeros(1, 1, 28, 28)) == 4 * 28 * 28 * 9 + 7840
+    grouped = nn.Conv2d(8, 8, 3, padding=1, groups=8)  # depthwise: one input channel per output
+    assert lk.count_macs(grouped, torch.zeros(1, 8, 5, 5)) == 8 * 25 * 9
+
+
+def test_block_table_restores_training_mode_and_prints(capsys):
+    net = nn.Sequential(nn.Linear(3, 2))
+    net.train()
+    rows = lk.print_block_table(net, torch.zeros(1, 3), title="tiny")
+    assert net.training and rows[0].parameters == 8
+    assert "total" in capsys.readouterr().out
