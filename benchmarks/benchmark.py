@@ -44,6 +44,7 @@ class Flagship:
 
 FLAGSHIPS = [
     Flagship("cnn/04_lenet", "test_accuracy", "MNIST test accuracy", 0.99),
+    Flagship("cnn/11_resnet", "test_accuracy", "MNIST test accuracy (ResNet)", 0.994),
     Flagship("cnn/05_training_pipeline", "test_accuracy", "MNIST test accuracy (complete pipeline, best checkpoint)",
              0.99),
     Flagship("classic_ml/01_knn", "test_accuracy", "iris test accuracy", 0.95, data=False),
