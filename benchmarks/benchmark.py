@@ -45,6 +45,9 @@ class Flagship:
 FLAGSHIPS = [
     Flagship("cnn/04_lenet", "test_accuracy", "MNIST test accuracy", 0.99),
     Flagship("cnn/11_resnet", "test_accuracy", "MNIST test accuracy (ResNet)", 0.994),
+    Flagship("cnn/07_alexnet", "test_accuracy", "Fashion-MNIST test accuracy (small AlexNet, 3 epochs)", 0.90),
+    Flagship("cnn/08_vgg", "test_accuracy", "Fashion-MNIST test accuracy (small VGG, 3 epochs)", 0.91),
+    Flagship("cnn/09_nin", "test_accuracy", "Fashion-MNIST test accuracy (small NiN, 3 epochs)", 0.90),
     Flagship("cnn/05_training_pipeline", "test_accuracy", "MNIST test accuracy (complete pipeline, best checkpoint)",
              0.99),
     Flagship("classic_ml/01_knn", "test_accuracy", "iris test accuracy", 0.95, data=False),
