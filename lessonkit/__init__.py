@@ -20,6 +20,7 @@ from .data import (
     load_kaggle_house,
     load_mnist,
     load_names,
+    offline,
     read_table,
     verify_file,
 )
@@ -46,7 +47,7 @@ __all__ = [
     "TrainingDiverged", "accuracy", "atomic_path", "available_devices", "batches", "block_table",
     "check_finite", "count_macs", "data_root", "download", "ensure_file", "evaluate", "extract_archive",
     "file_digest", "get_device", "gunzip", "load_bike_sharing", "load_checkpoint", "load_diabetes",
-    "load_kaggle_house", "load_mnist", "load_names", "make_parser", "non_negative_int", "num_batches",
+    "load_kaggle_house", "load_mnist", "load_names", "make_parser", "non_negative_int", "num_batches", "offline",
     "positive_float", "positive_int", "predict", "print_block_table", "probability", "progress", "read_table",
     "save_checkpoint", "save_figure", "seed_everything", "start_run", "verify_file", "write_json",
 ]
