@@ -166,7 +166,8 @@ def test_learns_the_tiny_fixture(lesson, tmp_path, tiny_data_root):
     assert record["metrics"]["test_accuracy"] >= 0.9
 
 
-# --- real data: short settings. The 3-epoch defaults (90.7% and 89.9% in the docstrings) take a minute or two
+# --- real data: short settings. The 3-epoch defaults (90.4% and 89.9% in the docstrings; checked by
+# benchmarks/benchmark.py) take a minute or two
 # each on an idle 2-core CPU, past this file's real-data budget; one epoch each is about half a minute. ---
 
 @pytest.mark.real_data
