@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures  # noqa: E402
+from measured import SEED  # noqa: E402
 
 LESSON_FOLDERS = ["basics", "tensors", "classic_ml", "regression", "classification", "cnn", "rnn", "deploy", "scale"]
 
@@ -49,6 +50,43 @@ def _no_downloads(monkeypatch, request):
         monkeypatch.setenv("LESSONS_UNVERIFIED_DATA", "1")
     else:
         monkeypatch.delenv("LESSONS_UNVERIFIED_DATA", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _seed_from_the_spread_run(monkeypatch):
+    """Under benchmarks/spread.py (LESSONS_TEST_SEED=N) a lesson run without --seed gets seed N as its default.
+
+    An explicit --seed in a test's argv still wins: tests that compare chosen seeds keep them.
+    """
+    if SEED == 0:
+        return
+    import lessonkit
+    import lessonkit.cli
+
+    original = lessonkit.cli.make_parser
+
+    def make_parser(*args, **kwargs):
+        parser = original(*args, **kwargs)
+        parser.set_defaults(seed=SEED)
+        return parser
+
+    monkeypatch.setattr(lessonkit, "make_parser", make_parser)
+    monkeypatch.setattr(lessonkit.cli, "make_parser", make_parser)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that asserts a trained number (it calls measured()) is marked `trained`, so that CI and
+    benchmarks/spread.py can run exactly those again under other seeds, threads and CPU code paths."""
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function else ""
+        except (OSError, TypeError):
+            source = ""
+        if "measured(" in source:
+            item.add_marker(pytest.mark.trained)
 
 
 @pytest.fixture(scope="session")
