@@ -108,7 +108,7 @@ def main(argv=None):
     parser = lk.make_parser(__doc__)
     parser.add_argument("--max-depth", type=lk.positive_int, default=DEFAULT_MAX_DEPTH,
                         help=f"depth limit of the pruned tree (default: {DEFAULT_MAX_DEPTH}, as in the book)")
-    parser.add_argument("--split-seed", type=lk.non_negative_int, default=BOOK_SPLIT_SEED,
+    parser.add_argument("--split-seed", type=lk.seed_value, default=BOOK_SPLIT_SEED,
                         help=f"random_state of the train/test split (default: {BOOK_SPLIT_SEED}, the book's split)")
     args = parser.parse_args(argv)
     run = lk.start_run(__file__, args, cpu_only="scikit-learn computes on the CPU")

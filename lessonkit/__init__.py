@@ -5,7 +5,7 @@ command line, seeding, metrics, figures, evaluation, checkpoints) and nothing th
 a lesson: models, losses and training loops stay visible in the lessons themselves.
 """
 
-from .cli import make_parser, non_negative_int, positive_float, positive_int, probability
+from .cli import make_parser, non_negative_int, positive_float, positive_int, probability, seed_value
 from .data import (
     ImageSplits,
     NameSplits,
@@ -49,5 +49,5 @@ __all__ = [
     "file_digest", "get_device", "gunzip", "load_bike_sharing", "load_checkpoint", "load_diabetes",
     "load_kaggle_house", "load_mnist", "load_names", "make_parser", "non_negative_int", "num_batches", "offline",
     "positive_float", "positive_int", "predict", "print_block_table", "probability", "progress", "read_table",
-    "save_checkpoint", "save_figure", "seed_everything", "start_run", "verify_file", "write_json",
+    "save_checkpoint", "save_figure", "seed_everything", "seed_value", "start_run", "verify_file", "write_json",
 ]

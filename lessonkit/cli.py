@@ -33,6 +33,19 @@ def non_negative_int(text: str) -> int:
     return _whole_number(text, 0, "zero or more")
 
 
+# NumPy's global seeding (np.random.seed) and scikit-learn's random_state take 0 .. 2**32 - 1.
+SEED_LIMIT = 2**32
+
+
+def seed_value(text: str) -> int:
+    """A random seed: a whole number from 0 to 2**32 - 1 (larger ones are usage errors, not NumPy tracebacks)."""
+    value = _whole_number(text, 0, "zero or more")
+    if value >= SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be below 2**32 = {SEED_LIMIT} (NumPy and scikit-learn take 32-bit "
+                                         f"seeds), got {value}")
+    return value
+
+
 def positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -74,8 +87,9 @@ def make_parser(
     common = parser.add_argument_group("common flags")
     common.add_argument("--device", type=device_name, default="auto",
                         help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps (default: auto)")
-    common.add_argument("--seed", type=non_negative_int, default=0,
-                        help="random seed; the same seed gives the same numbers on the CPU (default: 0)")
+    common.add_argument("--seed", type=seed_value, default=0,
+                        help="random seed, 0 to 2**32 - 1; the same seed gives the same numbers on the same "
+                             "machine and thread count (default: 0)")
     if epochs is not None:
         common.add_argument("--epochs", type=positive_int, default=epochs,
                             help=f"passes over the training data (default: {epochs})")

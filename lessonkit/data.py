@@ -351,13 +351,28 @@ def _unpack_mnist_file(root: Path, name: str, filename: str, md5: str, mirrors: 
         )
 
 
+def _read_idx(path: Path) -> torch.Tensor:
+    """The uint8 contents of an unpacked IDX file whose header idx_problem() has accepted: (N, 28, 28) or (N,)."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise DataError(f"could not read {path} ({err.strerror or err}): make it readable, or delete it and run "
+                        "again to unpack it afresh.") from None
+    magic, count = struct.unpack(">II", data[:8])
+    kind, header_size = IDX_LAYOUT[magic]
+    flat = torch.frombuffer(bytearray(data[header_size:]), dtype=torch.uint8)
+    return flat.reshape(count, 28, 28) if kind == "images" else flat
+
+
 def load_mnist(root: str | os.PathLike, name: str = "MNIST") -> ImageSplits:
     """Load MNIST or Fashion-MNIST from <root>/<name>/raw/ as in-memory tensors.
 
     Each .gz archive is checked against the md5 torchvision publishes for it (downloaded first if
     missing) and unpacked beside itself; each unpacked file's header is checked (magic number, 28x28,
-    size). torchvision's dataset class then reads them, and the decoded arrays are checked (as many
-    labels as images, labels 0-9). No per-image transform runs: the lesson converts the whole uint8
+    size), and then the files themselves are read (as many labels as images, labels 0-9). torchvision's
+    dataset classes would use a `processed/*.pt` cache in place of the raw files if one were there (their
+    legacy format, never checked); lessonkit reads only the checked raw files, so a stray cache cannot stand
+    in for the data. No per-image transform runs: the lesson converts the whole uint8
     tensor at once, which is what makes CPU training fast.
     """
     dataset_class = _mnist_class(name)
@@ -367,25 +382,19 @@ def load_mnist(root: str | os.PathLike, name: str = "MNIST") -> ImageSplits:
     for filename, md5 in dataset_class.resources:
         _unpack_mnist_file(root, name, filename, md5, dataset_class.mirrors)
     splits = []
-    for train in (True, False):
-        try:
-            ds = dataset_class(root=str(root), train=train, download=False)
-        except (RuntimeError, ValueError, OSError, AssertionError) as err:
-            raise DataError(
-                f"could not read the {name} files in {raw} ({type(err).__name__}: {err or 'no reason given'}). "
-                "Delete the files there and run again to download them afresh, or copy good ones there."
-            ) from None
-        split = "train" if train else "t10k"
-        if len(ds.data) != len(ds.targets):
-            raise DataError(f"{raw}/{split}-images-idx3-ubyte holds {len(ds.data)} images but "
-                            f"{split}-labels-idx1-ubyte holds {len(ds.targets)} labels: the two files do not "
+    for split in ("train", "t10k"):
+        images = _read_idx(raw / f"{split}-images-idx3-ubyte")  # (N, 28, 28) uint8
+        labels = _read_idx(raw / f"{split}-labels-idx1-ubyte").long()  # (N,)
+        if len(images) != len(labels):
+            raise DataError(f"{raw}/{split}-images-idx3-ubyte holds {len(images)} images but "
+                            f"{split}-labels-idx1-ubyte holds {len(labels)} labels: the two files do not "
                             "belong together. Delete both (and their .gz) and run again to download them afresh.")
-        bad = ((ds.targets < 0) | (ds.targets >= len(dataset_class.classes))).nonzero().flatten()
+        bad = (labels >= len(dataset_class.classes)).nonzero().flatten()
         if len(bad):
-            raise DataError(f"{raw}/{split}-labels-idx1-ubyte has label {int(ds.targets[bad[0]])} at position "
+            raise DataError(f"{raw}/{split}-labels-idx1-ubyte has label {int(labels[bad[0]])} at position "
                             f"{int(bad[0])}; {name} labels are 0-{len(dataset_class.classes) - 1}. Delete it (and "
                             "its .gz) and run again to download it afresh.")
-        splits += [ds.data, ds.targets.long()]
+        splits += [images, labels]
     return ImageSplits(*splits, classes=list(dataset_class.classes))
 
 
@@ -533,8 +542,22 @@ def load_bike_sharing(root: str | os.PathLike):
     else:
         check_in_place(path, sha256=BIKE_SHARING_HOUR_SHA256, what="bike sharing hour.csv")
     numeric = [c for c in BIKE_SHARING_COLUMNS if c != "dteday"]
-    return read_table(path, BIKE_SHARING_COLUMNS, numeric=numeric, complete=BIKE_SHARING_COLUMNS,
-                      ranges=BIKE_SHARING_RANGES, what="bike sharing")
+    table = read_table(path, BIKE_SHARING_COLUMNS, numeric=numeric, complete=BIKE_SHARING_COLUMNS,
+                       ranges=BIKE_SHARING_RANGES, what="bike sharing")
+    _check_dates(table, "dteday", path, "bike sharing")
+    return table
+
+
+def _check_dates(frame, column: str, path: Path, what: str) -> None:
+    """Every cell of `column` is a real calendar date written YYYY-MM-DD (the lessons split and plot by it)."""
+    import numpy as np
+    import pandas as pd
+
+    parsed = pd.to_datetime(frame[column].astype(str), format="%Y-%m-%d", errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        raise _bad_row_error(path, what, column, int(bad[0]), frame[column].iloc[bad[0]],
+                             "a date written YYYY-MM-DD, such as 2011-01-01")
 
 
 def _fetch_bike_sharing(root: Path, relpath: str) -> None:
@@ -626,6 +649,17 @@ NAMES_COUNTRIES = (
 )
 
 
+# The longest name in the course's files has 20 characters; a field far longer is a damaged or wrong file.
+MAX_NAME_LENGTH = 50
+
+
+def _without_accents(name: str) -> str:
+    """'Dvořák' -> 'Dvorak': what rnn/03 reads of a name (NFKD, combining marks dropped)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+
+
 @dataclass
 class NameSplits:
     """The names data: parallel lists of names and their countries, and the 18 countries in order."""
@@ -658,6 +692,11 @@ def _read_names(path: Path) -> tuple[list[str], list[str]]:
         name, country = row[0].strip(), row[1].strip()
         if not name:
             raise bad(line, "the name is empty")
+        if len(name) > MAX_NAME_LENGTH:
+            raise bad(line, f"the name is {len(name)} characters long, more than any name ({MAX_NAME_LENGTH}): "
+                            f"{name[:30]!r}...")
+        if not _without_accents(name).strip():
+            raise bad(line, f"the name {name!r} has no letters once its accents are taken off")
         if country not in NAMES_COUNTRIES:
             raise bad(line, f"unknown country {country!r} (expected one of the 18: {', '.join(NAMES_COUNTRIES)})")
         names.append(name)
@@ -671,8 +710,8 @@ def load_names(root: str | os.PathLike) -> NameSplits:
     """The course's names data (001 lecture 13): 13,374 training and 6,700 test names, 18 countries.
 
     Read from <root>/liu/names_train.csv.gz and names_test.csv.gz (downloaded and sha256-checked if
-    missing; files in place are checked too), each row validated: two fields, a non-empty name, a known
-    country.
+    missing; files in place are checked too), each row validated: two fields, a name of 1-50 characters
+    that still has letters once accents are taken off, a known country.
     """
     lists = []
     for split in ("train", "test"):

@@ -18,6 +18,12 @@ TEMP_PATTERNS = (".*.tmp", ".*.part", ".extract-*", ".unzip-*")
 STALE_AFTER_S = 15 * 60  # a temp file untouched this long belongs to no live run (downloads keep writing)
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only portable way to read it is to set it; put it straight back
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside `path`; when the block ends normally, rename it onto `path`.
@@ -30,6 +36,9 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
+    # mkstemp makes the file private (0600); give it the mode a plain open() would, so that data unpacked
+    # under a shared data root, or figures in a shared folder, stay readable by the others who use it.
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield Path(tmp)
         os.replace(tmp, path)

@@ -55,6 +55,9 @@ TABLE_DAMAGE = [
     ("bike_sharing", "hour.csv", "cnt", 9, "-3", "0 or more"),
     ("bike_sharing", "hour.csv", "hum", 4, "1.7", "[0, 1]"),
     ("bike_sharing", "hour.csv", "hr", 0, "nan", "empty"),
+    ("bike_sharing", "hour.csv", "dteday", 5, "2011-02-30", "a date written YYYY-MM-DD"),
+    ("bike_sharing", "hour.csv", "dteday", 6, "yesterday", "a date written YYYY-MM-DD"),
+    ("bike_sharing", "hour.csv", "dteday", 3, "01/02/2011", "a date written YYYY-MM-DD"),
 ]
 
 
@@ -101,7 +104,9 @@ def test_a_diabetes_table_with_a_missing_column_is_refused(tiny_data_root, tmp_p
 
 @pytest.mark.parametrize(("row", "words"), [('"","Czech"', "the name is empty"),
                                            ('"Novak","Czechia"', "unknown country 'Czechia'"),
-                                           ('"Novak"', "1 fields instead of 2")])
+                                           ('"Novak"', "1 fields instead of 2"),
+                                           (f'"{"Novak" * 11}","Czech"', "55 characters long, more than any name"),
+                                           ('"\u0301\u0308","Czech"', "has no letters once its accents")])
 def test_a_damaged_names_file_is_named_at_its_first_bad_line(tiny_data_root, tmp_path, row, words):
     root = _copy(tiny_data_root, tmp_path, "liu")
     path = root / "liu" / "names_test.csv.gz"
@@ -199,6 +204,34 @@ def test_images_and_labels_that_do_not_belong_together(tiny_data_root, tmp_path)
         f.write(struct.pack(">II", 2049, 10) + bytes(10))
     with pytest.raises(lk.DataError, match="64 images but t10k-labels-idx1-ubyte holds 10 labels"):
         lk.load_mnist(raw.parent.parent, "MNIST")
+
+
+def test_a_processed_cache_of_other_tensors_is_not_the_data(tiny_data_root, tmp_path):
+    """torchvision's MNIST class would load processed/{training,test}.pt instead of raw/ if they exist
+    (a 10-image fake set once gave "test accuracy 1.0"): lessonkit reads the checked raw files only."""
+    raw = _raw(tiny_data_root, tmp_path)
+    processed = raw.parent / "processed"
+    processed.mkdir()
+    fake = (torch.zeros(10, 28, 28, dtype=torch.uint8), torch.zeros(10, dtype=torch.int64))
+    for name in ("training.pt", "test.pt"):
+        torch.save(fake, processed / name)
+    splits = lk.load_mnist(raw.parent.parent, "MNIST")
+    assert splits.x_train.shape == (256, 28, 28) and splits.x_test.shape == (64, 28, 28)
+    assert splits.x_train.dtype == torch.uint8 and splits.y_train.dtype == torch.int64
+    assert len(set(splits.y_test.tolist())) == 10, "the fixture's labels, not the cache's zeros"
+
+
+def test_unpacked_files_are_readable_by_others_sharing_the_data_root(tiny_data_root, tmp_path):
+    """atomic_path's temporary file is private (mkstemp: 0600); the renamed file gets the umask's mode."""
+    raw = _raw(tiny_data_root, tmp_path)
+    old = os.umask(0o022)
+    try:
+        lk.load_mnist(raw.parent.parent, "MNIST")
+        written = lk.write_json({"a": 1}, tmp_path / "out" / "metrics.json")
+    finally:
+        os.umask(old)
+    for path in [*raw.glob("*-ubyte"), written]:
+        assert path.stat().st_mode & 0o777 == 0o644, (path, oct(path.stat().st_mode))
 
 
 def test_damaged_unpacked_file_is_unpacked_again_from_its_archive(tiny_data_root, tmp_path):
@@ -346,3 +379,30 @@ def test_non_finite_results_are_an_error_not_a_success(tmp_path, capsys):
             run.finish(metrics)
     assert not (tmp_path / "o" / "metrics.json").exists()
     assert json.loads(json.dumps(run.finish({"rmse": 0.5})["metrics"])) == {"rmse": 0.5}
+
+
+# --- flags at their extremes: the seed's range ------------------------------------------------------
+
+SEED_LESSONS = ["classic_ml/01_knn.py", "classic_ml/06_cross_validation.py", "basics/03_scipy_stats.py",
+                "cnn/04_lenet.py"]
+
+
+@pytest.mark.parametrize("script", SEED_LESSONS)
+def test_the_largest_seed_runs_and_one_more_is_a_usage_error(script, tmp_path, tiny_data_root, capsys):
+    """NumPy's np.random.seed and scikit-learn's random_state take 0 .. 2**32 - 1: the top seed runs, 2**32 is
+    refused by the parser (exit 2), never a NumPy traceback half-way through."""
+    lesson = load_lesson(REPO / script)
+    common = ["--quick", "--device", "cpu", "--data-dir", str(tiny_data_root), "--out", str(tmp_path / "o")]
+    record = lesson.main([*common, "--seed", str(2**32 - 1)])
+    assert record["args"]["seed"] == 2**32 - 1
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        lesson.main([*common, "--seed", str(2**32)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "--seed: must be below 2**32" in err, err
+
+
+def test_a_split_seed_out_of_range_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        load_lesson(REPO / "classic_ml" / "03_decision_tree.py").main(["--split-seed", "99999999999"])
+    assert exit_info.value.code == 2 and "--split-seed: must be below 2**32" in capsys.readouterr().err
