@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import posixpath
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,7 @@ import time
 import urllib.parse
 import urllib.request
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -182,22 +184,49 @@ def npm_ci() -> None:
 # --- the server: static files with the right MIME types ------------------------------------------------
 
 class DemoHandler(SimpleHTTPRequestHandler):
-    """deploy/web/ at /, onnxruntime-web's dist/ at /ort/, the model at /model/lenet.onnx."""
+    """Exactly the files the page needs, by name: deploy/web's page, onnxruntime-web's dist/ files at /ort/,
+    the model at /model/lenet.onnx. Anything else is 404, a path that is not a clean one 400; never a listing."""
 
     # Browsers refuse a module script served as anything but JavaScript, and compile .wasm while it
     # downloads only when it comes as application/wasm: set both, whatever the OS's MIME table says.
     extensions_map = {".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript",
                       ".wasm": "application/wasm", ".onnx": "application/octet-stream", ".json": "application/json"}
+    PAGE = {"/": "index.html", "/index.html": "index.html", "/app.mjs": "app.mjs"}
+    ORT_KINDS = (".mjs", ".js", ".wasm")
+
+    def route(self) -> str | None:
+        """The request's path, percent-decoded and normalised ('/./a', '/a/../b', '//a' -> one form) before any
+        rule looks at it; None for a path no browser sends (a NUL byte, a backslash, bad UTF-8)."""
+        try:
+            route = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            return None
+        if not route.startswith("/") or "\x00" in route or "\\" in route:
+            return None
+        return "/" + posixpath.normpath(route).lstrip("/")  # normpath keeps a leading '//' (POSIX allows it)
 
     def translate_path(self, path: str) -> str:
-        route = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
+        """The one file a route names, or a path that does not exist (-> 404): no rule on the raw path."""
+        route = self.route() or ""
+        nothing = str(WEB / "no such file")
+        if route in self.PAGE:
+            return str(WEB / self.PAGE[route])
         if route == "/model/lenet.onnx":
             return str(self.server.model_path)
-        if route.startswith("/ort/"):
-            return str(ORT_DIST / Path(route).name)  # the file name only: nothing outside dist/
-        if route.startswith("/node_modules"):
-            return str(WEB / "no such file")         # only dist/ is published, through /ort/
-        return super().translate_path(path)          # inside deploy/web/, '..' cannot climb out
+        name = route.removeprefix("/ort/")
+        if route.startswith("/ort/") and "/" not in name and name.endswith(self.ORT_KINDS):
+            return str(ORT_DIST / name)
+        return nothing
+
+    def send_head(self):
+        if self.route() is None:
+            self.send_error(HTTPStatus.BAD_REQUEST, "bad path")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path):  # never reached (translate_path names files only); a listing would leak
+        self.send_error(HTTPStatus.NOT_FOUND, "not found")
+        return None
 
     def end_headers(self):
         self.send_header("Cache-Control", "no-cache")  # an edited page shows on reload
@@ -210,6 +239,13 @@ class DemoHandler(SimpleHTTPRequestHandler):
 class DemoServer(ThreadingHTTPServer):
     allow_reuse_address = sys.platform != "win32"  # on Windows it would let two servers share a port
     allow_reuse_port = False                       # a taken port must be an error, not shared
+
+    def handle_error(self, request, client_address):
+        """A browser that closes the connection mid-file (a reload, a cancelled download) is normal: no
+        traceback for that on the console. Anything else is still reported."""
+        if isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipeError, ConnectionResetError, ...
+            return
+        super().handle_error(request, client_address)
 
 
 def bind_server(port: int) -> DemoServer:

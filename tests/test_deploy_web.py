@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -343,6 +344,45 @@ def test_server_publishes_only_the_page(quick_model):
             with pytest.raises(urllib.error.HTTPError) as answer:
                 no_proxy.open(base + route, timeout=10)
             assert answer.value.code == 404, route
+
+
+# What a browser, a curious learner or a scanner may ask for: each must be answered 404 (or 400 for a path no
+# browser sends), never a file outside the page, a directory listing or a traceback on the server's console.
+REFUSED = [
+    ("/node_modules/onnxruntime-web/package.json", 404), ("/./node_modules/onnxruntime-web/package.json", 404),
+    ("/%2e/node_modules/onnxruntime-web/package.json", 404), ("//node_modules/onnxruntime-web/package.json", 404),
+    ("/ort/../app.mjs/..%2F..%2F03_web_demo.py", 404), ("/ort/", 404), ("/ort/package.json", 404),
+    ("/model/", 404), ("/model/../../03_web_demo.py", 404), ("/%2e%2e/03_web_demo.py", 404),
+    ("/web/", 404), ("/package-lock.json", 404), ("/package.json", 404), ("/node_modules/", 404),
+    ("/index.html%00.png", 400), ("/%00", 400), ("/app.mjs%5c..%5c..%5c03_web_demo.py", 400), ("/%ff%fe", 400),
+]
+
+
+@pytest.mark.parametrize("route, status", REFUSED)
+def test_server_refuses_every_other_path(quick_model, route, status, capsys):
+    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with serving(quick_model) as base:
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            no_proxy.open(base + route, timeout=10)
+        assert answer.value.code == status, route
+        assert b"<li><a" not in answer.value.read(), "a directory listing"
+        # the clean forms of the same files are still served
+        for same in ("/", "/./index.html", "/app.mjs", "//app.mjs", "/model/./lenet.onnx"):
+            with no_proxy.open(base + same, timeout=10) as ok:
+                assert ok.status == 200 and ok.read(), same
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_browser_hanging_up_mid_file_is_no_traceback(quick_model, capsys):
+    """A reload or a cancelled download closes the connection while the server still writes: not an error."""
+    with serving(quick_model) as base:
+        for _ in range(5):
+            with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1]))) as client:
+                client.sendall(b"GET /model/lenet.onnx HTTP/1.1\r\nHost: x\r\n\r\n")
+                client.recv(10)
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset
+        time.sleep(0.5)
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_taken_port_is_a_clear_error(quick_model, tmp_path):
