@@ -125,3 +125,45 @@ def load_checkpoint(path: str | os.PathLike, map_location: torch.device | str = 
         why = f"it holds a {type(state).__name__}, not a dict of tensors"
     raise DataError(f"{path} is not a checkpoint this course wrote ({why}). Delete it and train again, "
                     "or point the lesson at the file it saved.")
+
+
+def describe_state(state: dict) -> str:
+    """One line on what a state_dict holds: its tensor count and first and last tensors (the last bias's
+    length is usually the number of classes), so that a message can say what a file is."""
+    tensors = [(k, v) for k, v in state.items() if isinstance(v, torch.Tensor)]
+    if not tensors:
+        return f"no tensors (keys: {', '.join(map(str, list(state)[:5])) or 'none'})"
+    (first, a), (last, b) = tensors[0], tensors[-1]
+    return f"{len(tensors)} tensors, from {first} {tuple(a.shape)} to {last} {tuple(b.shape)}"
+
+
+def check_state_dict(state, model: nn.Module, path: str | os.PathLike, *, expected: str) -> None:
+    """Check that `state` fits `model` exactly (names, shapes, finite values) before any work uses it.
+
+    load_state_dict would say the same in a RuntimeError from deep inside torch, after the lesson had
+    started; this says it first, in one paragraph: what the file holds and what the lesson needed
+    (`expected`, e.g. "a LeNet-5 saved by cnn/04_lenet.py").
+    """
+    path = Path(path)
+    if not isinstance(state, dict):
+        raise DataError(f"{path} holds a {type(state).__name__}, not the weights of {expected}.")
+    wanted = model.state_dict()
+    missing = [k for k in wanted if k not in state]
+    unexpected = [k for k in state if k not in wanted]
+    wrong = [f"{k} is {tuple(state[k].shape)}, needs {tuple(v.shape)}" for k, v in wanted.items()
+             if k in state and (not isinstance(state[k], torch.Tensor) or state[k].shape != v.shape)]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} tensors missing (e.g. {', '.join(missing[:3])})")
+    if unexpected:
+        problems.append(f"{len(unexpected)} it does not use (e.g. {', '.join(unexpected[:3])})")
+    if wrong:
+        problems.append(f"{len(wrong)} of other shapes ({'; '.join(wrong[:3])})")
+    if problems:
+        raise DataError(f"{path} is not {expected}: it holds {describe_state(state)}; "
+                        f"against the model it has {', '.join(problems)}. Point the lesson at a file that "
+                        "lesson saved, or delete this one and train again.")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise DataError(f"{path} holds NaN or infinite weights ({', '.join(bad[:3])}): the run that saved it "
+                        "diverged. Delete it and train again (a smaller --lr usually helps).")
