@@ -63,6 +63,7 @@ def write_tiny_data_root(root: Path) -> Path:
     write_kaggle_house(root)
     write_diabetes(root)
     write_names(root)
+    write_att_faces(root)
     return root
 
 
@@ -269,3 +270,34 @@ def write_names(root: Path, per_country: tuple[int, int] = (12, 4), seed: int = 
             f.write("\n".join(rows) + "\n")
         paths.append(path)
     return paths[0], paths[1]
+
+
+# --- faces: the AT&T (ORL) layout -------------------------------------------------------------------------
+
+def fake_faces(people: int, photos: int, rng: np.random.Generator, height: int = 112, width: int = 92):
+    """(people, photos, H, W) uint8: each person a smooth random pattern of their own, each photo of them that
+    pattern shifted by a few pixels, brightened a little and with noise: learnable, never a real face."""
+    small = rng.normal(size=(people, 1, height // 8 + 2, width // 8 + 2))
+    pattern = np.kron(small, np.ones((1, 1, 8, 8)))[:, :, :height + 8, :width + 8]
+    out = np.empty((people, photos, height, width), dtype=np.uint8)
+    for k in range(photos):
+        dy, dx = rng.integers(0, 8, size=2)
+        picture = pattern[:, 0, dy:dy + height, dx:dx + width] * 40 + 128 + rng.normal(0, 10, (people, height, width))
+        out[:, k] = np.clip(picture + rng.normal(0, 10, (people, 1, 1)), 0, 255).astype(np.uint8)
+    return out
+
+
+def write_pgm(path: Path, image: np.ndarray) -> None:
+    """Binary PGM (P5), 8 bits, as the AT&T files are."""
+    path.write_bytes(f"P5\n{image.shape[1]} {image.shape[0]}\n255\n".encode() + image.tobytes())
+
+
+def write_att_faces(root: Path, people: int = 40, photos: int = 10, seed: int = 0) -> Path:
+    """<root>/att_faces/s1 .. s40/1.pgm .. 10.pgm, 92 wide and 112 high like the real database."""
+    folder = root / "att_faces"
+    faces = fake_faces(people, photos, np.random.default_rng(seed))
+    for person in range(people):
+        (folder / f"s{person + 1}").mkdir(parents=True, exist_ok=True)
+        for photo in range(photos):
+            write_pgm(folder / f"s{person + 1}" / f"{photo + 1}.pgm", faces[person, photo])
+    return folder
