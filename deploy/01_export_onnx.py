@@ -94,12 +94,12 @@ def find_checkpoint(args, out: Path, data_dir: Path) -> Path:
 
 def load_lenet(path: Path) -> LeNet5:
     state = lk.load_checkpoint(path)  # weights_only=True; a file that is not a checkpoint is a DataError
-    model = LeNet5(batch_norm="features.1.running_mean" in state)  # cnn/04 --no-batchnorm saves no BN
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as err:
-        raise lk.DataError(f"{path} is not a LeNet-5 checkpoint of cnn/04_lenet.py "
-                           f"({str(err).splitlines()[0]})") from None
+    batch_norm = isinstance(state, dict) and "features.1.running_mean" in state  # --no-batchnorm saves no BN
+    model = LeNet5(batch_norm=batch_norm)
+    # Names, shapes and finite values, before any export: a diverged checkpoint (NaN weights) must not become
+    # a lenet.onnx that deploy/02 and 03 then pick up.
+    lk.check_state_dict(state, model, path, expected="a LeNet-5 checkpoint of cnn/04_lenet.py (its lenet.pt)")
+    model.load_state_dict(state)
     return model.eval()  # BatchNorm must use its running statistics: export what inference computes
 
 
@@ -183,7 +183,8 @@ def main(argv=None):
 
     # --- export, then check and look inside the file ---
     onnx_path = export(model, run.out / "lenet.onnx")
-    proto = onnx.load(onnx_path)
+    proto = lk.check_onnx_model(onnx_path, {"image": [None, 1, 28, 28]}, {"logits": [None, 10]},
+                                expected="LeNet exported with a dynamic batch")  # what 02 and 03 will check
     onnx.checker.check_model(proto, full_check=True)  # valid graph, known operators, consistent shapes
     opset = next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
     operators = Counter(node.op_type for node in proto.graph.node)

@@ -91,14 +91,8 @@ def find_model(args, out: Path, data_dir: Path) -> Path:
 
 def check_fp32_model(path: Path) -> None:
     """A clear error for a file that is not an ONNX model of the kind 01 writes, before quantising it."""
-    try:
-        proto = onnx.load(path)
-        onnx.checker.check_model(proto)
-    except Exception as err:  # protobuf and onnx raise several kinds for a damaged or foreign file
-        raise lk.DataError(f"{path} is not a valid ONNX model ({type(err).__name__}): export it again with "
-                           "python deploy/01_export_onnx.py") from None
-    if [i.name for i in proto.graph.input] != ["image"]:
-        raise lk.DataError(f"{path} is not LeNet as deploy/01_export_onnx.py exports it (one input named 'image')")
+    lk.check_onnx_model(path, {"image": [None, 1, 28, 28]}, {"logits": [None, 10]},
+                        expected="LeNet as python deploy/01_export_onnx.py exports it (lenet.onnx)")
 
 
 def session(path: Path, threads: int, profile_prefix: str | None = None) -> ort.InferenceSession:

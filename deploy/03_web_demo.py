@@ -340,6 +340,9 @@ def main(argv=None):
         # --- the model, and onnxruntime-web (the browser's onnxruntime) ---
         default = run.out / "01_export_onnx" / "lenet.onnx" if args.quick else DEFAULT_MODEL
         server.model_path = model = ensure_model(args.model, default, args.quick, args.data_dir)
+        # the page feeds 'image' (batch, 1, 28, 28) and reads 'logits' (batch, 10): another model is refused here
+        lk.check_onnx_model(model, {"image": [None, 1, 28, 28]}, {"logits": [None, 10]},
+                            expected="LeNet as python deploy/01_export_onnx.py exports it (lenet.onnx)")
         print(f"model: {model} ({model.stat().st_size:,} bytes)")
         if installed_ort_version() != pinned_ort_version() and not args.quick:
             npm_ci()  # --quick (the smoke tests) needs neither npm nor the network

@@ -29,6 +29,7 @@ from .errors import DataError, DeviceError, LessonError, TrainingDiverged
 from .faces import FaceSet, load_att_faces, load_face_folder
 from .files import atomic_path
 from .images import image_files, read_grey_image
+from .onnxfiles import check_onnx_model
 from .plotting import save_figure
 from .run import Run, seed_everything, start_run, write_json
 from .summary import BlockRow, block_table, count_macs, print_block_table
@@ -49,10 +50,10 @@ from .train import (
 __all__ = [
     "BlockRow", "DataError", "DeviceError", "FaceSet", "ImageSplits", "LessonError", "NameSplits", "Run",
     "TrainingDiverged", "accuracy", "atomic_path", "available_devices", "batches", "block_table", "check_finite",
-    "check_state_dict", "count_macs", "data_root", "describe_state", "download", "ensure_file", "evaluate",
-    "extract_archive", "file_digest", "get_device", "gunzip", "image_files", "load_att_faces", "load_bike_sharing",
-    "load_checkpoint", "load_diabetes", "load_face_folder", "load_kaggle_house", "load_mnist", "load_names",
-    "make_parser", "non_negative_int", "num_batches", "offline", "positive_float", "positive_int", "predict",
-    "print_block_table", "probability", "progress", "read_grey_image", "read_table", "save_checkpoint",
+    "check_onnx_model", "check_state_dict", "count_macs", "data_root", "describe_state", "download", "ensure_file",
+    "evaluate", "extract_archive", "file_digest", "get_device", "gunzip", "image_files", "load_att_faces",
+    "load_bike_sharing", "load_checkpoint", "load_diabetes", "load_face_folder", "load_kaggle_house", "load_mnist",
+    "load_names", "make_parser", "non_negative_int", "num_batches", "offline", "positive_float", "positive_int",
+    "predict", "print_block_table", "probability", "progress", "read_grey_image", "read_table", "save_checkpoint",
     "save_figure", "seed_everything", "seed_value", "start_run", "verify_file", "write_json",
 ]

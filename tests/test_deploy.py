@@ -135,6 +135,16 @@ def test_wrong_checkpoint_is_a_clear_error(tmp_path, tiny_data_root):
     assert "is not a LeNet-5 checkpoint of cnn/04_lenet.py" in str(err.value) and "\n" not in str(err.value)
 
 
+def test_a_diverged_checkpoint_is_refused_and_no_onnx_is_left(tmp_path, tiny_data_root):
+    """NaN weights (a run that diverged) must not become a lenet.onnx that deploy/02 and 03 would pick up."""
+    state = lenet.LeNet5().state_dict()
+    state["features.0.weight"] = torch.full_like(state["features.0.weight"], float("nan"))
+    checkpoint = lk.save_checkpoint(state, tmp_path / "nan.pt")
+    with pytest.raises(lk.DataError, match="NaN or infinite weights"):
+        export.main(quick_args(tmp_path / "out", tiny_data_root, "--checkpoint", checkpoint))
+    assert not list((tmp_path / "out").glob("*.onnx*")), "nothing exported"
+
+
 def test_missing_checkpoint_trains_lenet_first(tmp_path, tiny_data_root, capsys):
     """Guards 'no checkpoint yet: it runs python cnn/04_lenet.py first, into <out>/lenet/', and that a
     second run reuses what the first trained."""
@@ -183,6 +193,16 @@ def test_quantize_refuses_a_file_that_is_not_the_model(tmp_path, tiny_data_root)
     with pytest.raises(lk.DataError) as err:
         quantize.main(quick_args(tmp_path / "out", tiny_data_root, "--model", bad))
     assert f"{bad} is not a valid ONNX model" in str(err.value)
+
+
+def test_quantize_refuses_another_model_and_leaves_no_int8_file(tmp_path, tiny_data_root):
+    """An ONNX file that is valid but not LeNet (26 classes): one paragraph before any quantising."""
+    from test_file_checks import onnx_identity
+
+    other = onnx_identity(tmp_path / "letters.onnx", shape_out=("batch", 26))
+    with pytest.raises(lk.DataError, match="its outputs are logits \\[\\?, 26\\]"):
+        quantize.main(quick_args(tmp_path / "out", tiny_data_root, "--model", other))
+    assert not list((tmp_path / "out").glob("lenet_int8*")), "no partial int8 file"
 
 
 def test_quantize_exports_first_when_the_model_is_missing(tiny_export, tmp_path, tiny_data_root, capsys):

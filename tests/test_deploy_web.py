@@ -400,6 +400,14 @@ def test_missing_model_is_a_clear_error(tmp_path):
         demo.main(["--quick", "--model", str(tmp_path / "none.onnx"), "--out", str(tmp_path)])
 
 
+def test_another_onnx_model_is_refused_before_serving(tmp_path):
+    from test_file_checks import onnx_identity
+
+    other = onnx_identity(tmp_path / "other.onnx", name_in="input.1")
+    with pytest.raises(lk.DataError, match="its inputs are input.1"):
+        demo.main(["--quick", "--model", str(other), "--out", str(tmp_path / "o")])
+
+
 def test_missing_npm_names_nodejs(monkeypatch):
     monkeypatch.setattr(demo.shutil, "which", lambda name: None)
     with pytest.raises(lk.LessonError, match="Node.js/npm not found"):

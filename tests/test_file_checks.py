@@ -135,3 +135,47 @@ def _png_bytes(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+# --- ONNX files one lesson writes and the next reads ---------------------------------------------------
+
+def onnx_identity(path, name_in="image", name_out="logits", shape_in=("batch", 1, 28, 28), shape_out=("batch", 10)):
+    """A tiny valid ONNX graph: a Flatten then a Slice stand-in, built with onnx.helper (no export needed)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Flatten", [name_in], ["flat"]),
+             helper.make_node("Slice", ["flat", "starts", "ends", "axes"], [name_out])]
+    inits = [helper.make_tensor(n, TensorProto.INT64, [1], [v]) for n, v in (("starts", 0), ("ends", 10), ("axes", 1))]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(name_in, TensorProto.FLOAT, list(shape_in))],
+                              [helper.make_tensor_value_info(name_out, TensorProto.FLOAT, list(shape_out))], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path
+
+
+LENET_IO = ({"image": [None, 1, 28, 28]}, {"logits": [None, 10]})
+
+
+def test_an_onnx_model_with_the_right_inputs_and_outputs_passes(tmp_path):
+    proto = lk.check_onnx_model(onnx_identity(tmp_path / "m.onnx"), *LENET_IO, expected="LeNet")
+    assert [i.name for i in proto.graph.input] == ["image"]
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p.write_text("not a model"), "is not a valid ONNX model"),
+    (lambda p: p.write_bytes(b""), "is not a valid ONNX model"),
+    (lambda p: p.mkdir(), "it is a folder"),
+    (lambda p: None, "no such file"),
+    (lambda p: onnx_identity(p, name_in="input.1"), "its inputs are input.1 [?, 1, 28, 28]"),
+    (lambda p: onnx_identity(p, shape_in=("batch", 3, 32, 32)), "its inputs are image [?, 3, 32, 32]"),
+    (lambda p: onnx_identity(p, shape_in=(1, 1, 28, 28)), "its inputs are image [1, 1, 28, 28]"),
+    (lambda p: onnx_identity(p, name_out="output"), "its outputs are output [?, 10]"),
+    (lambda p: onnx_identity(p, shape_out=("batch", 26)), "its outputs are logits [?, 26]"),
+])
+def test_another_onnx_file_is_one_paragraph(tmp_path, make, words):
+    path = tmp_path / "m.onnx"
+    make(path)
+    with pytest.raises(lk.DataError) as caught:
+        lk.check_onnx_model(path, *LENET_IO, expected="LeNet as deploy/01 exports it")
+    message = str(caught.value)
+    assert str(path) in message and words in message and "\n" not in message, message
