@@ -51,7 +51,7 @@ def _record(name: str, value: float, low: float | None, high: float | None) -> N
 
 def measured(name: str, value, low: float | None = None, high: float | None = None) -> float:
     """Assert low <= value <= high for a number that training or a fit produced, after recording it."""
-    value = float(value)
+    value = float(value.detach() if hasattr(value, "detach") else value)  # a tensor may still carry autograd
     _record(name, value, low, high)
     if low is None and high is None and not os.environ.get("LESSONS_SPREAD_LOG"):
         # Both bounds open is allowed only while benchmarks/spread.py measures a new number: a test that

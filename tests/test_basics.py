@@ -46,10 +46,11 @@ def test_banner_says_the_work_runs_on_the_cpu(lesson, tmp_path, capsys):
 # --- 01_numpy ----------------------------------------------------------------------------------
 
 
-def test_vectorised_sum_of_squares_is_over_100x_faster(capsys):
-    # guards the docstring's "Expect: the vectorised sum of squares is over 100x faster" at the default size
+def test_vectorised_sum_of_squares_is_over_10x_faster(capsys):
+    # guards the docstring's "over 10x faster" at the default size: an order of magnitude with a wide margin,
+    # since load and the processor move the ratio (measured 48x to 240x on different machines)
     loop_s, vector_s = numpy_lesson.loop_vs_vectorised(1_000_000)
-    assert loop_s / vector_s > 100, (loop_s, vector_s)
+    assert loop_s / vector_s > 10, (loop_s, vector_s)
 
 
 @pytest.mark.parametrize("seed", range(5))

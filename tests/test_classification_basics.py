@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import REPO, load_lesson, real_data_root
+from measured import SEED, measured
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -24,15 +25,17 @@ acts = load_lesson(REPO / "classification" / "09_activations.py")
 
 
 def test_bce_formula_matches_torch_and_the_logits_form():
-    generator = torch.Generator().manual_seed(0)
+    generator = torch.Generator().manual_seed(SEED)
     p = torch.rand(50, 1, generator=generator) * 0.98 + 0.01
     y = (torch.rand(50, 1, generator=generator) > 0.5).float()
-    assert torch.allclose(logistic.bce_by_formula(p, y), nn.BCELoss(reduction="sum")(p, y), rtol=1e-5)
+    ours, theirs = logistic.bce_by_formula(p, y), nn.BCELoss(reduction="sum")(p, y)
+    measured("formula vs nn.BCELoss, relative difference", ((ours - theirs) / theirs).abs(), 0, 1e-5)
     z = torch.linspace(-10, 10, 41).reshape(-1, 1)
     t = (torch.arange(41) % 2).float().reshape(-1, 1)
     two_step = nn.functional.binary_cross_entropy(torch.sigmoid(z), t)
-    assert torch.allclose(two_step, nn.functional.binary_cross_entropy_with_logits(z, t), atol=1e-5), \
-        "where nothing saturates, the two forms are the same loss"
+    # where nothing saturates, the two forms are the same loss
+    measured("two-step vs logits form on z in [-10, 10]",
+             (two_step - nn.functional.binary_cross_entropy_with_logits(z, t)).abs(), 0, 1e-5)
 
 
 def test_model_returns_logits_and_probability_is_their_sigmoid():
@@ -52,21 +55,24 @@ def test_confidently_wrong_logit_two_forms():
 
 
 def test_logistic_regression_at_defaults(tmp_path):
-    """Guards 'Expect: w = 1.11, b = -2.68, boundary 2.42 hours, P(pass | 4 hours) = 0.85'."""
+    """Guards the docstring's Expect for w, b, the boundary and P(pass | 4 hours) over seeds."""
     m = logistic.main(["--device", "cpu", "--out", str(tmp_path)])["metrics"]
-    assert m["w"] == pytest.approx(1.11, abs=0.005) and m["b"] == pytest.approx(-2.68, abs=0.005)
-    assert m["boundary_hours"] == pytest.approx(2.42, abs=0.005)
-    assert m["p_pass_4_hours"] == pytest.approx(0.85, abs=0.005)
+    measured("w", m["w"], 1.05, 1.40)
+    measured("b", m["b"], -3.35, -2.55)
+    measured("boundary (hours)", m["boundary_hours"], 2.40, 2.43)
+    measured("P(pass | 4 hours)", m["p_pass_4_hours"], 0.83, 0.91)
     assert m["boundary_hours"] == pytest.approx(-m["b"] / m["w"])
 
 
 def test_separable_data_keeps_steepening():
     """'The loss is still falling (the three points are separable)': more epochs, larger w, lower loss."""
-    short, short_losses = logistic.train(1000, 0.01, torch.Generator().manual_seed(0))
-    long, long_losses = logistic.train(3000, 0.01, torch.Generator().manual_seed(0))
-    assert torch.all(short_losses[1:] < short_losses[:-1]), "the loss falls at every epoch"
-    assert long.linear.weight.item() > short.linear.weight.item() > 0
-    assert long_losses[-1] < short_losses[-1]
+    short, short_losses = logistic.train(1000, 0.01, torch.Generator().manual_seed(SEED))
+    long, long_losses = logistic.train(3000, 0.01, torch.Generator().manual_seed(SEED))
+    measured("smallest fall of the loss from one epoch to the next", (short_losses[:-1] - short_losses[1:]).min(),
+             1e-7, None)
+    measured("w after 1000 epochs", short.linear.weight.item(), 1.05, 1.40)
+    measured("w gained from epoch 1000 to 3000", long.linear.weight.item() - short.linear.weight.item(), 0.5, None)
+    measured("loss lost from epoch 1000 to 3000", short_losses[-1] - long_losses[-1], 0.2, None)
 
 
 # --- 02: diabetes, Dataset and DataLoader ---------------------------------------------------------
@@ -117,13 +123,17 @@ def test_workers_change_where_batches_are_built_not_which(tmp_path, tiny_data_ro
                               str(tiny_data_root), "--out", str(tmp_path / str(workers))])["metrics"]
 
     single, multi = run(0), run(2)
-    assert single["train_loss"] == pytest.approx(multi["train_loss"], rel=1e-6)
-    assert single["test_accuracy"] == multi["test_accuracy"]
+    measured("train loss, 0 vs 2 workers, relative difference",
+             abs(single["train_loss"] - multi["train_loss"]) / single["train_loss"], 0, 1e-6)
+    measured("test accuracy, 0 vs 2 workers, difference", abs(single["test_accuracy"] - multi["test_accuracy"]),
+             0, 0)
 
 
-def test_tiny_table_beats_its_baseline(tmp_path, tiny_data_root):
+def test_tiny_table_is_not_below_its_baseline(tmp_path, tiny_data_root):
+    """On the fixture's few rows a quick run ties the baseline for some seeds (measured +0 to +0.67)."""
     m = diabetes.main(["--quick", "--device", "cpu", "--data-dir", str(tiny_data_root), "--out", str(tmp_path)])
-    assert m["metrics"]["test_accuracy"] > m["metrics"]["baseline_accuracy"]
+    measured("tiny table: test accuracy minus the baseline",
+             m["metrics"]["test_accuracy"] - m["metrics"]["baseline_accuracy"], 0, None)
 
 
 def _real_diabetes(tmp_path):
@@ -135,32 +145,53 @@ def _real_diabetes(tmp_path):
     return tmp_path / "data"
 
 
+def _baseline_of_split(data, seed: int) -> float:
+    """The majority-class baseline of a split, computed here from the table and the split alone."""
+    import lessonkit as lk
+
+    _, labels = lk.load_diabetes(data)
+    train, test = diabetes.split_indices(len(labels), 0.2, seed)
+    majority = float(labels[train.numpy()].mean() >= 0.5)
+    return float((labels[test.numpy()] == majority).mean())
+
+
 @pytest.mark.real_data
 def test_diabetes_at_defaults_on_the_real_table(tmp_path):
-    """Guards 'Expect: 607 / 152 rows, test accuracy 0.763 against a baseline of 0.645, +11.8 points' and
-    'the lecture's setting (sigmoid, SGD lr 0.01) never beats the baseline in 100 epochs: from epoch 3 on it
-    answers "diabetic" for everyone'."""
+    """Guards the Expect: 607 / 152 rows, the split's baseline, the test accuracy and its lead over the baseline."""
     data = _real_diabetes(tmp_path)
     m = diabetes.main(["--device", "cpu", "--data-dir", str(data), "--out", str(tmp_path / "a")])["metrics"]
     assert (m["train_rows"], m["test_rows"]) == (607, 152)
-    assert m["baseline_accuracy"] == pytest.approx(0.645, abs=0.001)
-    assert m["test_accuracy"] == pytest.approx(0.763, abs=0.014), "within two of the 152 test rows"
-    lecture = diabetes.main(["--device", "cpu", "--activation", "sigmoid", "--optimizer", "sgd", "--data-dir",
-                             str(data), "--out", str(tmp_path / "b")])["metrics"]
-    assert lecture["test_accuracy"] == lecture["baseline_accuracy"]
-    assert {h["test_accuracy"] for h in lecture["history"][2:]} == {lecture["baseline_accuracy"]}, "from epoch 3 on"
-    assert max(h["test_accuracy"] for h in lecture["history"]) <= lecture["baseline_accuracy"], "never above"
+    assert m["baseline_accuracy"] == pytest.approx(_baseline_of_split(data, SEED), abs=1e-9)
+    if SEED == 0:
+        assert m["baseline_accuracy"] == pytest.approx(0.645, abs=0.001), "the docstring's seed-0 baseline"
+    measured("test accuracy", m["test_accuracy"], 0.71, 0.82)
+    measured("test accuracy above the baseline", m["above_baseline"], 0.02, None)
 
 
 @pytest.mark.real_data
 def test_diabetes_other_seeds_on_the_real_table(tmp_path):
-    """Guards 'seeds 1-3 ... land between 0.73 and 0.80'."""
+    """Guards the claim for other seeds (other splits): accuracy in the stated range and above the baseline."""
     data = _real_diabetes(tmp_path)
-    for seed in (1, 2, 3):
-        m = diabetes.main(["--device", "cpu", "--seed", str(seed), "--data-dir", str(data),
-                           "--out", str(tmp_path / str(seed))])["metrics"]
-        assert 0.73 <= m["test_accuracy"] <= 0.80, (seed, m["test_accuracy"])
-        assert m["test_accuracy"] > m["baseline_accuracy"]
+    for k in (1, 2, 3):
+        m = diabetes.main(["--device", "cpu", "--seed", str(SEED + k), "--data-dir", str(data),
+                           "--out", str(tmp_path / str(k))])["metrics"]
+        measured(f"test accuracy, seed + {k}", m["test_accuracy"], 0.71, 0.82)
+        measured(f"above the baseline, seed + {k}", m["above_baseline"], 0.02, None)
+
+
+@pytest.mark.real_data
+def test_the_lectures_setting_sits_on_the_baseline(tmp_path):
+    """Guards 'the lecture's setting (sigmoid, SGD lr 0.01) never beats the baseline in 100 epochs: after the
+    first few epochs it answers "diabetic" for everyone'."""
+    data = _real_diabetes(tmp_path)
+    lecture = diabetes.main(["--device", "cpu", "--activation", "sigmoid", "--optimizer", "sgd", "--data-dir",
+                             str(data), "--out", str(tmp_path / "b")])["metrics"]
+    baseline, history = lecture["baseline_accuracy"], lecture["history"]
+    measured("lecture setting: best test accuracy minus the baseline",
+             max(h["test_accuracy"] for h in history) - baseline, None, 0.0)
+    on_baseline_from = next(i + 1 for i in range(len(history))
+                            if all(h["test_accuracy"] == baseline for h in history[i:]))
+    measured("lecture setting: the epoch from which it stays on the baseline", on_baseline_from, 1, 10)
 
 
 # --- 08: 2-D clouds --------------------------------------------------------------------------------
@@ -172,20 +203,22 @@ def test_cloud_centres_and_samples():
     assert torch.allclose(centres[0], torch.tensor([0.0, clouds.RADIUS]), atol=1e-6), "the first at the top"
     gaps = torch.cdist(centres, centres)[~torch.eye(3, dtype=torch.bool)]
     assert torch.allclose(gaps, gaps[0].expand_as(gaps)), "evenly spaced"
-    x, y = clouds.make_clouds(centres, 4000, torch.Generator().manual_seed(0))
+    x, y = clouds.make_clouds(centres, 4000, torch.Generator().manual_seed(SEED))
     assert x.shape == (12000, 2) and y.dtype == torch.long and torch.bincount(y).tolist() == [4000] * 3
-    for k in range(3):
-        assert torch.allclose(x[y == k].mean(0), centres[k], atol=0.05)
-        assert torch.allclose(x[y == k].std(0), torch.full((2,), clouds.SPREAD), atol=0.05)
+    mean_error = max((x[y == k].mean(0) - centres[k]).abs().max().item() for k in range(3))
+    std_error = max((x[y == k].std(0) - clouds.SPREAD).abs().max().item() for k in range(3))
+    measured("largest |cloud mean - centre|, 4000 points", mean_error, 0, 0.06)
+    measured("largest |cloud std - SPREAD|, 4000 points", std_error, 0, 0.04)
 
 
 def test_nearest_centre_is_the_bayes_classifier():
     """For equal, round clouds and equal class sizes, the most likely class is the nearest centre."""
     centres = clouds.cloud_centres(4)
-    x, _ = clouds.make_clouds(centres, 500, torch.Generator().manual_seed(1))
+    x, _ = clouds.make_clouds(centres, 500, torch.Generator().manual_seed(SEED + 1))
     densities = torch.distributions.MultivariateNormal(centres, clouds.SPREAD**2 * torch.eye(2))
     most_likely = densities.log_prob(x.unsqueeze(1)).argmax(dim=1)       # (N, classes) -> (N,)
-    assert torch.equal(clouds.nearest_centre(x, centres), most_likely)
+    measured("points where nearest centre and most likely class differ",
+             (clouds.nearest_centre(x, centres) != most_likely).sum(), 0, 0)
 
 
 def test_snapshot_steps():
@@ -195,13 +228,14 @@ def test_snapshot_steps():
 
 
 def test_clouds_at_defaults(tmp_path):
-    """Guards 'Expect: train accuracy 0.06 untrained, 0.91 after 100 steps; test 0.930 against the ceiling 0.933'."""
+    """Guards the Expect: train accuracy untrained and after 100 steps, test accuracy against the ceiling."""
     m = clouds.main(["--device", "cpu", "--out", str(tmp_path)])["metrics"]
-    assert m["nearest_centre_accuracy"] == pytest.approx(0.933, abs=0.001)
-    assert m["test_accuracy"] == pytest.approx(0.930, abs=0.005)
-    assert m["snapshots"][0]["train_accuracy"] == pytest.approx(0.06, abs=0.005)
-    assert m["train_accuracy"] == pytest.approx(0.91, abs=0.005)
     assert [s["step"] for s in m["snapshots"]] == [0, 6, 12, 25, 50, 100]
+    measured("nearest-centre ceiling", m["nearest_centre_accuracy"], 0.89, 0.97)
+    measured("test accuracy", m["test_accuracy"], 0.89, 0.96)
+    measured("ceiling minus test accuracy", m["gap_to_ceiling"], -0.02, 0.03)
+    measured("train accuracy untrained", m["snapshots"][0]["train_accuracy"], 0.0, 0.75)
+    measured("train accuracy after 100 steps", m["train_accuracy"], 0.88, 0.96)
 
 
 # --- 09: activations -------------------------------------------------------------------------------
@@ -221,15 +255,16 @@ def test_saturation_table():
 def test_the_notes_identities():
     x = torch.linspace(-8, 8, 801)
     s = torch.sigmoid(x)
-    assert torch.allclose(acts.derivative(nn.Softplus(), x), s, atol=1e-6), "004: Softplus' = logistic"
+    measured("004: Softplus' = logistic", (acts.derivative(nn.Softplus(), x) - s).abs().max(), 0, 1e-6)
     prelu = nn.PReLU()
     with torch.no_grad():
         prelu.weight.zero_()
         assert torch.equal(prelu(x), torch.relu(x)), "004: PReLU with slope 0 is ReLU"
-    assert torch.allclose(acts.derivative(torch.sigmoid, x), s * (1 - s), atol=1e-7), "002: s' = s (1 - s)"
-    assert torch.allclose(acts.derivative(torch.tanh, x), 1 - torch.tanh(x) ** 2, atol=1e-6)
+    measured("002: s' = s (1 - s)", (acts.derivative(torch.sigmoid, x) - s * (1 - s)).abs().max(), 0, 1e-6)
+    measured("tanh' = 1 - tanh^2", (acts.derivative(torch.tanh, x) - (1 - torch.tanh(x) ** 2)).abs().max(), 0, 1e-6)
     negative = x[x < 0]
-    assert torch.allclose(acts.derivative(nn.ELU(), negative), torch.exp(negative), atol=1e-6), "ELU' = e^x for x < 0"
+    measured("ELU' = e^x for x < 0", (acts.derivative(nn.ELU(), negative) - torch.exp(negative)).abs().max(),
+             0, 1e-6)
 
 
 @pytest.mark.parametrize("name", list(acts.ACTIVATIONS))
@@ -239,49 +274,55 @@ def test_autograd_derivative_matches_finite_differences(name):
     h = 1e-2
     with torch.no_grad():
         numeric = (fn(x + h) - fn(x - h)) / (2 * h)   # central differences
-    assert torch.allclose(acts.derivative(fn, x), numeric, atol=2e-3)
+    measured("autograd vs central differences", (acts.derivative(fn, x) - numeric).abs().max(), 0, 2e-4)
 
 
 def test_softmax_jacobian():
     a = torch.tensor([1.0, -0.5, 2.0, 0.3, -3.0])
     by_autograd, by_formula = acts.softmax_jacobian(a)
     assert by_autograd.shape == (5, 5)
-    assert torch.allclose(by_autograd, by_formula, atol=1e-7), "promised: within 1e-7"
-    assert torch.allclose(by_autograd, torch.autograd.functional.jacobian(lambda v: torch.softmax(v, 0), a), atol=1e-7)
-    assert torch.allclose(by_autograd.sum(dim=1), torch.zeros(5), atol=1e-7)
-    assert torch.allclose(by_autograd, by_autograd.T, atol=1e-7)
+    measured("autograd vs diag(s) - s s^T", (by_autograd - by_formula).abs().max(), 0, 1e-7)  # promised: 1e-7
+    reference = torch.autograd.functional.jacobian(lambda v: torch.softmax(v, 0), a)
+    measured("rows vs torch.autograd.functional.jacobian", (by_autograd - reference).abs().max(), 0, 1e-7)
+    measured("largest |row sum|", by_autograd.sum(dim=1).abs().max(), 0, 1e-7)
+    measured("largest asymmetry", (by_autograd - by_autograd.T).abs().max(), 0, 1e-7)
 
 
 def test_deep_stack_spreads():
-    """Guards the docstring's numbers for 20 layers at seed 0."""
-    spread = {name: acts.stack_spread(act, init, 20, "cpu") for name, (act, init) in acts.STACKS.items()}
+    """Guards the docstring's numbers for 20 layers, over seeds."""
+    spread = {name: acts.stack_spread(act, init, 20, "cpu", seed=SEED) for name, (act, init) in acts.STACKS.items()}
     forward, backward = spread["ReLU, Kaiming"]
-    assert forward.max() / forward.min() < 2 and backward.max() / backward.min() < 2, "within a factor of 2"
-    assert forward[0] == pytest.approx(0.83, abs=0.01) and forward[-1] == pytest.approx(0.47, abs=0.01)
-    default_forward = spread["ReLU, default"][0]
-    assert 1e-9 < default_forward[-1] < 1e-7, "shrinks to about 1e-8"
-    assert 1e20 < spread["ReLU, N(0, 1)"][0][-1] < 1e21, "grows to about 5e20"
-    assert spread["tanh, Xavier"][0][-1] == pytest.approx(0.65, abs=0.01)
-    assert 3e-6 < spread["tanh, default"][0][-1] < 3e-5, "fades to about 1e-5"
+    measured("ReLU, Kaiming: forward max/min over the layers", forward.max() / forward.min(), 1.0, 2.6)
+    measured("ReLU, Kaiming: backward max/min over the layers", backward.max() / backward.min(), 1.0, 1.5)
+    measured("ReLU, Kaiming: forward std at layer 1", forward[0], 0.81, 0.85)
+    measured("ReLU, Kaiming: forward std at layer 20", forward[-1], 0.25, 1.3)
+    measured("ReLU, default: log10 forward std at layer 20", spread["ReLU, default"][0][-1].log10(), -8.6, -7.3)
+    measured("ReLU, N(0, 1): log10 forward std at layer 20", spread["ReLU, N(0, 1)"][0][-1].log10(), 20.2, 21.5)
+    measured("tanh, Xavier: forward std at layer 20", spread["tanh, Xavier"][0][-1], 0.63, 0.67)
+    measured("tanh, default: log10 forward std at layer 20", spread["tanh, default"][0][-1].log10(), -5.5, -4.5)
     sig_forward, sig_backward = spread["sigmoid, Xavier"]
-    assert sig_forward[0] == pytest.approx(0.21, abs=0.01) and sig_forward[-1] == pytest.approx(0.11, abs=0.01)
-    assert 1e-13 < sig_backward[0] / sig_backward[-1] < 1e-11, "about 1e-12 of the gradient at the top"
+    measured("sigmoid, Xavier: forward std at layer 1", sig_forward[0], 0.20, 0.22)
+    measured("sigmoid, Xavier: forward std at layer 20", sig_forward[-1], 0.10, 0.135)
+    measured("sigmoid, Xavier: log10 backward std layer 1 / layer 20", (sig_backward[0] / sig_backward[-1]).log10(),
+             -12.5, -11.4)
 
 
 def test_spirals_comparison_at_defaults():
-    """Guards 'every activation but sigmoid reaches >= 0.98 in 300 steps; sigmoid stays near 0.61'."""
-    results = acts.compare_on_spirals(steps=300, lr=0.01, seed=0, device="cpu")
-    assert results["Sigmoid"]["test_accuracy"] == pytest.approx(0.61, abs=0.03)
-    others = {n: r["test_accuracy"] for n, r in results.items() if n != "Sigmoid"}
-    assert min(others.values()) >= 0.98, others
-    final = {n: r["losses"][-1].item() for n, r in results.items()}
-    assert max(final, key=final.get) == "Sigmoid"
+    """Guards the Expect for the spirals over seeds and code paths (measured: the others 0.872-0.998, sigmoid
+    0.606-0.864, the others' median minus sigmoid 0.12-0.38)."""
+    results = acts.compare_on_spirals(steps=300, lr=0.01, seed=SEED, device="cpu")
+    sigmoid = measured("Sigmoid test accuracy", results["Sigmoid"]["test_accuracy"], 0.55, 0.90)
+    others = []
+    for name, r in results.items():
+        if name != "Sigmoid":
+            others.append(measured(f"{name} test accuracy", r["test_accuracy"], 0.84, 1.0))
+    measured("the others' median minus sigmoid", float(np.median(others)) - sigmoid, 0.08, None)
 
 
 def test_two_spirals_are_not_linearly_separable():
-    x, y = acts.two_spirals(500, torch.Generator().manual_seed(0))
+    x, y = acts.two_spirals(500, torch.Generator().manual_seed(SEED))
     assert x.shape == (500, 2) and torch.bincount(y).tolist() == [250, 250]
-    torch.manual_seed(0)
+    torch.manual_seed(SEED)
     linear = nn.Linear(2, 2)
     optimizer = torch.optim.Adam(linear.parameters(), lr=0.05)
     for _ in range(300):
@@ -289,7 +330,8 @@ def test_two_spirals_are_not_linearly_separable():
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    assert (linear(x).argmax(1) == y).float().mean() < 0.75, "a straight line cannot do much better than chance"
+    # a straight line cannot do much better than chance
+    measured("a linear classifier's accuracy", (linear(x).argmax(1) == y).float().mean(), 0.45, 0.70)
 
 
 def test_depth_is_capped_before_float32_overflows(capsys):

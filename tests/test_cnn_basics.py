@@ -11,6 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import REPO, load_lesson
+from measured import SEED, measured
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -20,8 +21,10 @@ pool = load_lesson(REPO / "cnn" / "03_pooling.py")
 
 
 def default_run(module, tmp_path_factory, name):
+    # --seed given here: these module-scoped runs start before the function-scoped fixture that hands
+    # LESSONS_TEST_SEED to runs without one.
     out = tmp_path_factory.mktemp(name)
-    return module.main(["--device", "cpu", "--out", str(out)])["metrics"]
+    return module.main(["--device", "cpu", "--seed", str(SEED), "--out", str(out)])["metrics"]
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +48,12 @@ def pool_run(tmp_path_factory):
 @pytest.mark.parametrize(("x_shape", "k_shape"),
                          [((5, 5), (3, 3)), ((7, 9), (3, 2)), ((4, 6), (1, 2)), ((3, 3), (3, 3))])
 def test_corr2d_equals_conv2d_on_random_inputs(x_shape, k_shape):
-    gen = torch.Generator().manual_seed(sum(x_shape) + sum(k_shape))
+    gen = torch.Generator().manual_seed(1000 * SEED + sum(x_shape) + sum(k_shape))
     x, k = torch.randn(x_shape, generator=gen), torch.randn(k_shape, generator=gen)
     expected = F.conv2d(x[None, None], k[None, None])[0, 0]
     got = corr.corr2d(x, k)
     assert got.shape == expected.shape
-    assert torch.allclose(got, expected, atol=1e-5)
+    measured("corr2d vs F.conv2d (float32)", (got - expected).abs().max(), 0, 1e-5)
 
 
 def test_corr2d_worked_example_exactly():
@@ -90,23 +93,29 @@ def _learn(seed, steps=40, lr=0.01):
 
 
 def test_learned_kernel_is_close_to_one_minus_one_for_seeds_0_to_19():
-    """The issue's bound is 0.05; the docstring promises 0.01 and a final loss below 0.001."""
+    """The docstring: for seeds 0-19 the kernel ends within 0.01 of [1, -1] and the loss below 0.001, falling
+    every step. Literal seeds: the claim is about these twenty (the spread run varies threads and code paths)."""
+    errors, finals, starts = [], [], []
     for seed in range(20):
         kernel, losses = _learn(seed)
-        error = (kernel - torch.tensor([1.0, -1.0])).abs().max().item()
-        assert error < 0.05 and error < 0.01, (seed, kernel)
-        assert losses[-1] < 1e-3 < losses[0], (seed, losses[-1])
-        assert (losses[1:] < losses[:-1]).all(), "at lr 0.01 the loss falls every step"
+        errors.append((kernel - torch.tensor([1.0, -1.0])).abs().max().item())
+        finals.append(losses[-1].item())
+        starts.append(losses[0].item())
+        assert (losses[1:] < losses[:-1]).all(), (seed, "at lr 0.01 the loss falls every step")
+    measured("worst kernel error, seeds 0-19", max(errors), 0, 0.01)
+    measured("worst final loss, seeds 0-19", max(finals), 0, 1e-3)
+    measured("lowest initial loss, seeds 0-19", min(starts), 1e-3, None)
 
 
 def test_learning_rate_limit_is_about_0_016():
     """The comment: 'from about lr 0.016 on it overshoots and grows (try --lr 0.02)'."""
-    _, losses = _learn(0, lr=0.02)
-    assert losses[-1] > 1e6 * losses[0], "the docstring and comment say --lr 0.02 makes the loss grow"
-    _, losses = _learn(0, lr=0.017, steps=200)
-    assert losses[-1] > 1e3 * losses[0], "just above the limit it grows too"
-    kernel, losses = _learn(0, lr=0.015, steps=200)
-    assert losses[-1] < 1e-6 and torch.allclose(kernel, torch.tensor([1.0, -1.0]), atol=1e-3)
+    _, losses = _learn(SEED, lr=0.02)
+    measured("log10 loss growth over 40 steps at lr 0.02", (losses[-1] / losses[0]).log10(), 6, None)
+    _, losses = _learn(SEED, lr=0.017, steps=200)
+    measured("log10 loss growth over 200 steps at lr 0.017", (losses[-1] / losses[0]).log10(), 3, None)
+    kernel, losses = _learn(SEED, lr=0.015, steps=200)
+    measured("final loss after 200 steps at lr 0.015", losses[-1], 0, 1e-6)
+    measured("kernel error after 200 steps at lr 0.015", (kernel - torch.tensor([1.0, -1.0])).abs().max(), 0, 1e-3)
 
 
 def test_cross_correlation_lesson_at_defaults(corr_run):
@@ -116,10 +125,13 @@ def test_cross_correlation_lesson_at_defaults(corr_run):
     assert m["dense_parameters"] == 530_660 and m["conv_parameters"] == 10
     assert m["worked_example"] == [[19, 25], [37, 43]]
     assert m["receptive_fields"] == [3, 5, 7] and m["shift_equivariant"] is True
-    assert m["corr2d_vs_conv2d"] < 1e-12
-    assert m["initial_loss"] == pytest.approx(39.5, abs=0.5) and m["final_loss"] < 1e-3
-    assert m["kernel"] == pytest.approx([0.993, -0.993], abs=6e-4)
-    assert abs(m["bias"]) < 1e-3 and m["steps"] == 40
+    assert m["steps"] == 40
+    measured("corr2d vs F.conv2d (float64)", m["corr2d_vs_conv2d"], 0, 1e-12)
+    measured("initial loss", m["initial_loss"], 10, 45)
+    measured("final loss", m["final_loss"], 0, 1e-3)
+    measured("kernel[0]", m["kernel"][0], 0.990, 0.998)
+    measured("kernel[1]", m["kernel"][1], -0.998, -0.990)
+    measured("|bias|", abs(m["bias"]), 0, 1e-3)
 
 
 # --- 02: padding, stride, channels ----------------------------------------------------------------
@@ -146,25 +158,27 @@ def test_multi_channel_worked_numbers_exactly():
 
 
 def test_multi_channel_scratch_equals_conv2d():
-    gen = torch.Generator().manual_seed(1)
+    gen = torch.Generator().manual_seed(1000 * SEED + 1)
+    gaps = []
     for c_in, c_out, kh, kw in ((1, 1, 2, 2), (3, 4, 2, 3), (2, 5, 3, 1)):
         x = torch.randn(c_in, 6, 7, generator=gen, dtype=torch.float64)
         k = torch.randn(c_out, c_in, kh, kw, generator=gen, dtype=torch.float64)
-        assert torch.allclose(chan.corr2d_multi_in_out(x, k), F.conv2d(x[None], k)[0], atol=1e-12)
+        gaps.append((chan.corr2d_multi_in_out(x, k) - F.conv2d(x[None], k)[0]).abs().max().item())
+    measured("multi-channel scratch vs F.conv2d (float64)", max(gaps), 0, 1e-12)
 
 
 def test_1x1_convolution_is_a_matmul_and_a_per_pixel_linear_layer():
-    gen = torch.Generator().manual_seed(2)
+    gen = torch.Generator().manual_seed(1000 * SEED + 2)
     x = torch.randn(3, 5, 4, generator=gen, dtype=torch.float64)
     k = torch.randn(2, 3, 1, 1, generator=gen, dtype=torch.float64)
     by_matmul = chan.corr2d_1x1(x, k)
     assert by_matmul.shape == (2, 5, 4)
-    assert torch.allclose(by_matmul, F.conv2d(x[None], k)[0], atol=1e-12)
+    measured("1x1 matmul vs F.conv2d (float64)", (by_matmul - F.conv2d(x[None], k)[0]).abs().max(), 0, 1e-12)
     linear = nn.Linear(3, 2, bias=False).double()
     with torch.no_grad():
         linear.weight.copy_(k.reshape(2, 3))
         per_pixel = linear(x.permute(1, 2, 0)).permute(2, 0, 1)   # channels last: every pixel a sample
-    assert torch.allclose(by_matmul, per_pixel, atol=1e-12)
+    measured("1x1 matmul vs per-pixel nn.Linear (float64)", (by_matmul - per_pixel).abs().max(), 0, 1e-12)
 
 
 @pytest.mark.parametrize(("c_in", "c_out", "k", "size"), [(3, 8, 3, 10), (16, 4, 1, 7), (5, 6, 5, 12)])
@@ -182,7 +196,8 @@ def test_channels_lesson_at_defaults(chan_run):
     assert m["shapes_agree"] is True
     assert m["two_input_channels"] == [[56, 72], [104, 120]]
     assert m["three_output_channels"][2] == [[96, 128], [192, 224]]
-    assert m["scratch_vs_conv2d"] < 1e-12 and m["conv1x1_vs_matmul"] < 1e-12
+    measured("scratch vs F.conv2d (float64)", m["scratch_vs_conv2d"], 0, 1e-12)
+    measured("1x1 convolution vs matmul (float64)", m["conv1x1_vs_matmul"], 0, 1e-12)
     assert m["plain_macs"] == 1_849_688_064 and m["bottleneck_macs"] == 218_365_952
     assert m["counted_macs"] == {"plain": m["plain_macs"], "bottleneck": m["bottleneck_macs"]}
     assert m["plain_weights"] == 589_824 and m["bottleneck_weights"] == 69_632
@@ -195,11 +210,11 @@ def test_channels_lesson_at_defaults(chan_run):
 @pytest.mark.parametrize(("shape", "size", "stride"), [((4, 4), 2, 1), ((9, 11), 2, 2), ((9, 11), 3, 2), ((7, 5), 3, 1),
                                                       ((8, 8), 4, 3)])
 def test_scratch_pooling_equals_library_on_random_inputs(shape, size, stride):
-    gen = torch.Generator().manual_seed(size * 10 + stride)
+    gen = torch.Generator().manual_seed(1000 * SEED + size * 10 + stride)
     x = torch.randn(shape, generator=gen)
     assert torch.equal(pool.pool2d(x, size, "max", stride), F.max_pool2d(x[None, None], size, stride)[0, 0])
-    assert torch.allclose(pool.pool2d(x, size, "avg", stride), F.avg_pool2d(x[None, None], size, stride)[0, 0],
-                          atol=1e-6)
+    gap = (pool.pool2d(x, size, "avg", stride) - F.avg_pool2d(x[None, None], size, stride)[0, 0]).abs().max()
+    measured("hand vs F.avg_pool2d (float32)", gap, 0, 1e-6)
 
 
 def test_pooling_worked_numbers_exactly():
@@ -212,7 +227,8 @@ def test_pooling_lesson_at_defaults(pool_run):
     """Guards 03's Expect and printed claims."""
     m = pool_run
     assert m["max_pool"] == [[4, 5], [7, 8]] and m["avg_pool"] == [[2, 3], [5, 6]]
-    assert m["max_pool_gap"] == 0 and m["avg_pool_gap"] < 1e-6
+    assert m["max_pool_gap"] == 0, "a maximum is one of the inputs: no rounding"
+    measured("hand vs F.avg_pool2d (float32)", m["avg_pool_gap"], 0, 1e-6)
     assert m["padded_stride_2"] == [[5, 7], [13, 15]]
     assert m["avg_pad_counted"] == pytest.approx(10 / 9) and m["avg_pad_not_counted"] == pytest.approx(2.5)
     assert m["channels_kept"] is True and m["max_pool_undoes_nearest"] is True

@@ -8,6 +8,7 @@ import re
 import pytest
 import torch
 from conftest import REPO, load_lesson, real_image_copy
+from measured import measured
 
 import lessonkit as lk
 
@@ -163,7 +164,7 @@ def test_learns_the_tiny_fixture(lesson, tmp_path, tiny_data_root):
     take the test accuracy from chance (10%) to 90% or more."""
     record = lesson.main(["--device", "cpu", "--epochs", "8", "--batch-size", "32", "--data-dir", str(tiny_data_root),
                           "--out", str(tmp_path)])
-    assert record["metrics"]["test_accuracy"] >= 0.9
+    measured("test accuracy on the fixture", record["metrics"]["test_accuracy"], 0.9, 1.0)
 
 
 # --- real data: short settings. The 3-epoch defaults (90.4% and 89.9% in the docstrings; checked by
@@ -176,7 +177,7 @@ def test_googlenet_one_epoch_on_real_fashion_mnist(tmp_path):
     record = googlenet.main(["--device", "cpu", "--epochs", "1", "--out", str(tmp_path / "o"),
                              "--data-dir", str(real_image_copy(tmp_path, "FashionMNIST"))])
     assert record["metrics"]["train_examples"] == 60_000
-    assert record["metrics"]["test_accuracy"] == pytest.approx(0.879, abs=0.01)
+    measured("test accuracy after 1 epoch", record["metrics"]["test_accuracy"], 0.867, 0.891)
 
 
 @pytest.mark.real_data
@@ -185,4 +186,4 @@ def test_densenet_one_epoch_on_real_fashion_mnist(tmp_path):
     record = densenet.main(["--device", "cpu", "--epochs", "1", "--out", str(tmp_path / "o"),
                             "--data-dir", str(real_image_copy(tmp_path, "FashionMNIST"))])
     assert record["metrics"]["train_examples"] == 60_000
-    assert record["metrics"]["test_accuracy"] == pytest.approx(0.871, abs=0.01)
+    measured("test accuracy after 1 epoch", record["metrics"]["test_accuracy"], 0.859, 0.883)

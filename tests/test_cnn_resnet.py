@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
 from conftest import REPO, load_lesson, real_image_copy
+from measured import SEED, measured
 from torch import nn
 
 import lessonkit as lk
@@ -109,22 +112,31 @@ def test_forward_backward_default_and_full():
         assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
 
 
-def _check_gradient_claims(rows: list[dict]) -> None:
-    """The printed sentence: without BatchNorm the plain stack's first-layer gradient vanishes, with BatchNorm
-    it explodes, with the shortcut it stays in a narrow band (the lesson prints the band's ends)."""
-    deepest = rows[-1]
-    assert deepest["depth"] == 40
-    assert deepest["plain"] < 1e-15, "vanishes: 40 plain blocks without BatchNorm"
-    assert next(r for r in rows if r["depth"] == 10)["plain"] < 1e-6, "already after 10 blocks"
-    assert deepest["plain_bn"] > 1000 * deepest["residual_bn"], "explodes: 40 plain blocks with BatchNorm"
+def gradient_claims(rows: list[dict]) -> list[tuple[str, float, float | None, float | None]]:
+    """The printed sentence as (number, value, low, high): without BatchNorm the plain stack's first-layer
+    gradient vanishes, with BatchNorm it explodes, with the shortcut it stays in a narrow band (the lesson
+    prints the band's ends). Gradient norms span many orders of magnitude: their log10 is what is bounded,
+    except at 40 plain blocks, where the float32 gradient underflows to exactly 0 (measured on random inputs
+    seeds 0-1: 0; 10 blocks about 2e-10; plain+BN / residual+BN at 40 blocks 3,500-4,700x; the residual
+    stacks 0.023-1.7 at every depth)."""
+    assert [r["depth"] for r in rows] == [1, 10, 20, 40]
+    deepest, ten = rows[-1], rows[1]
+    claims = [("plain gradient, 40 blocks (vanishes)", deepest["plain"], 0.0, 1e-15),
+              ("log10 plain gradient, 10 blocks", math.log10(ten["plain"]), None, -6.0),
+              ("log10 plain+BN / residual+BN, 40 blocks (explodes)",
+               math.log10(deepest["plain_bn"] / deepest["residual_bn"]), 3.0, None)]
     for key in ("residual", "residual_bn"):
         values = [r[key] for r in rows]
-        assert 1e-3 < min(values) and max(values) < 10 and max(values) < 100 * min(values), (key, values)
+        claims += [(f"{key}: smallest gradient over depths", min(values), 1e-3, None),
+                   (f"{key}: largest gradient over depths", max(values), None, 10.0),
+                   (f"{key}: largest / smallest over depths", max(values) / min(values), None, 100.0)]
+    return claims
 
 
 def test_gradient_flow_on_random_digits():
-    """Guards the gradient-flow sentence on random inputs (the real digits: the real_data test below)."""
-    x, y = torch.randn(32, 1, 28, 28, generator=torch.Generator().manual_seed(0)), torch.arange(32) % 10
+    """Guards the gradient-flow sentence on random inputs (the real digits: the real_data test below). The
+    stacks' weights come from first_layer_gradients' own fixed seed; SEED varies the input."""
+    x, y = torch.randn(32, 1, 28, 28, generator=torch.Generator().manual_seed(SEED)), torch.arange(32) % 10
     rows = []
     for depth in (1, 10, 20, 40):
         row = {"depth": depth}
@@ -133,7 +145,8 @@ def test_gradient_flow_on_random_digits():
                 key = f"{'residual' if residual else 'plain'}{'_bn' if bn else ''}"
                 row[key] = resnet.first_layer_gradients(x, y, depth, residual=residual, batch_norm=bn)
         rows.append(row)
-    _check_gradient_claims(rows)
+    for name, value, low, high in gradient_claims(rows):
+        measured(name, value, low, high)
 
 
 def test_quick_run_saves_a_loadable_checkpoint(tmp_path, tiny_data_root):
@@ -153,5 +166,6 @@ def test_resnet_short_run_on_real_mnist(tmp_path):
     record = resnet.main(["--device", "cpu", "--epochs", "2", "--data-dir", str(data), "--out", str(tmp_path / "o")])
     metrics = record["metrics"]
     assert metrics["train_examples"] == 60_000 and metrics["epochs"] == 2
-    assert metrics["test_accuracy"] == pytest.approx(0.994, abs=0.002)
-    _check_gradient_claims(metrics["gradient_flow"])  # the printed sentence, on the first 32 real digits
+    measured("test accuracy after 2 epochs", metrics["test_accuracy"], 0.991, 0.997)
+    for name, value, low, high in gradient_claims(metrics["gradient_flow"]):  # on the first 32 real digits
+        measured(name, value, low, high)
