@@ -34,7 +34,7 @@ Run:    python cnn/05_training_pipeline.py [--epochs 5] [--patience 3] [--worker
 Prints: one line per epoch (train and validation loss/accuracy, learning rate, seconds, "best" marks),
         early stopping if it happens, then the test loss and accuracy of the best checkpoint.
 Saves:  outputs/cnn/05_training_pipeline/{metrics.json, metrics.csv, last.pt, best.pt, confusion_matrix.png}
-Expect: 99.3% test accuracy (the best checkpoint is epoch 5 of 5, validation 99.25%) in about 1.5 minutes on an
+Expect: 99.3% test accuracy (seed 0: the best checkpoint is epoch 5 of 5, validation 99.25%) in about 1.5 minutes on an
         idle 2-core CPU (the note's network does about 4x the multiply-adds of cnn/04's LeNet per image); on the
         CPU a resumed run ends with exactly the weights of an uninterrupted one.
 """
@@ -176,6 +176,18 @@ def main(argv=None):
         if missing := CHECKPOINT_KEYS - state.keys():
             raise lk.DataError(f"{args.resume} is not a checkpoint of this lesson (it lacks {sorted(missing)}); "
                                "resume from the last.pt or best.pt that it saved.")
+        lk.check_state_dict(state["model"], model, args.resume,
+                            expected="a checkpoint of this lesson's NoteCNN (cnn/05's last.pt or best.pt)")
+        # The one-cycle schedule was planned as epochs x batches per epoch: another --batch-size, or another
+        # data size (--quick), would neither follow that plan nor see the same shuffled batches. Refuse it.
+        planned = state["scheduler"].get("total_steps") if isinstance(state["scheduler"], dict) else None
+        if planned != state["epochs"] * len(train_loader):
+            then = f"{planned // state['epochs']} batches an epoch" if isinstance(planned, int) else "another schedule"
+            raise lk.DataError(
+                f"{args.resume} was saved by a run with {then} (--batch-size {state.get('batch_size', '?')}); this "
+                f"run has {len(train_loader)} (--batch-size {args.batch_size}{', --quick' if args.quick else ''}), so "
+                "its learning-rate schedule and shuffled batches would not continue where that run stopped. Resume "
+                "with that run's --batch-size and --quick setting, or start a new run without --resume.")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])  # Adam's running averages, step counts
         scheduler.load_state_dict(state["scheduler"])
@@ -234,7 +246,7 @@ def main(argv=None):
         # Everything needed to continue exactly (the RNG states are CPU ByteTensors already).
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "epoch": epoch, "epochs": args.epochs, "best_val_loss": best_loss,
-                 "best_epoch": best_epoch, "history": history, "shuffler": shuffler.get_state(),
+                 "best_epoch": best_epoch, "history": history, "shuffler": shuffler.get_state(), "batch_size": args.batch_size,
                  "torch_rng": torch.get_rng_state()}
         lk.save_checkpoint(state, last_path)  # torch.save to a temp file, renamed when complete
         if improved:
