@@ -49,7 +49,8 @@ def people_table() -> pd.DataFrame:
 
 def dtypes_and_selection(people: pd.DataFrame) -> pd.DataFrame:
     show("the people table", people)
-    # pandas 3: text is the `str` dtype; older tutorials test for `object`, which no longer matches.
+    # pandas 3: text is the `str` dtype. Older tutorials ask for include="object": pandas 3 still picks the
+    # text columns for it, for backward compatibility, but warns that this is deprecated (Pandas4Warning).
     show("dtypes: text columns are `str`", people.dtypes)
     show("select_dtypes(include='number'): only the numeric columns", people.select_dtypes(include="number"))
     show("select_dtypes(include='str'): only the text columns", people.select_dtypes(include="str").columns.tolist())

@@ -77,6 +77,7 @@ def make_mlp(hidden: int, kind: str = "none", p: float = 0.5) -> nn.Sequential:
 def train_one(name, model, x_train, y_train, x_test, y_test, *, args, weight_decay: float, device):
     """Train one configuration; return its history of train and test accuracy and loss."""
     model.to(device)
+    # fix: note 002 writes optim.SCD(..., weight_decay=0.01), an AttributeError: the optimizer is optim.SGD.
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=weight_decay)
     shuffler = torch.Generator().manual_seed(args.seed)  # the same batches in the same order for every run
     loss_fn = nn.CrossEntropyLoss()

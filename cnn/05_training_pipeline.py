@@ -81,6 +81,8 @@ class NoteCNN(nn.Module):
         )
         # fix: the note defines this as self.filter but forward() calls self.classifier: AttributeError.
         # nn.Flatten replaces inputs.view(-1, 32*2*2), which silently regroups rows if a shape is off.
+        # (Note 002's TestNet, which introduces its own Flatten module, has nn.Conv2d(1, 16, stride=1,
+        # padding=1) with no kernel_size: a TypeError. A 3x3 kernel is what its padding=1 is for.)
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(width * 2 * 2, 64), nn.ReLU(),
                                         nn.Linear(64, num_classes))  # no activation: logits
 

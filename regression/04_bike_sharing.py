@@ -95,6 +95,9 @@ def prepare(table: pd.DataFrame, device: torch.device | str = "cpu") -> BikeData
 
     features = [c for c in data.columns if c != TARGET]
 
+    # fix: note 003 builds every batch with torch.tensor(..., requires_grad=True) for the inputs and the
+    # targets too: autograd then tracks (and computes gradients for) the data, which nothing ever uses.
+    # Only the weights need gradients; data tensors are plain.
     def tensors(mask):   # the whole table is 4 MB: it moves to the device once, not batch by batch
         x = torch.tensor(data.loc[mask, features].to_numpy(dtype=np.float32), device=device)  # (rows, features)
         y = torch.tensor(data.loc[mask, TARGET].to_numpy(dtype=np.float32), device=device)    # (rows,)
@@ -167,7 +170,8 @@ def train_manual(data: BikeData, *, hidden: int, lr: float, batch_size: int, epo
 # --- 2. the same idea with nn.Sequential ---------------------------------------------------------
 
 def make_sequential(inputs: int, hidden: int) -> nn.Sequential:
-    """(batch, inputs) -> (batch, 1). ReLU instead of sigmoid: no flat ends, so gradients keep flowing."""
+    """(batch, inputs) -> (batch, 1). ReLU instead of sigmoid: flat only for negative inputs, never saturating
+    for large positive ones, so gradients keep flowing through every unit that is active."""
     return nn.Sequential(
         nn.Linear(inputs, hidden), nn.ReLU(),
         nn.Linear(hidden, hidden), nn.ReLU(),

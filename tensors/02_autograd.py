@@ -52,6 +52,8 @@ def note_003_example() -> torch.Tensor:
 
 def accumulation() -> list[float]:
     """backward() adds into .grad; it does not overwrite. Returns w.grad after each call."""
+    # fix: note 002 writes w = torch.full([1], 2), an int64 tensor (the fill value 2 is an int), and then
+    # w.requires_grad_(), which fails: only floating-point tensors can require gradients. 2.0 is a float.
     w = torch.tensor(2.0, requires_grad=True)
     seen = []
     for _ in range(3):

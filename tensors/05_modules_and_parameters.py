@@ -118,8 +118,10 @@ def dropout_train_vs_eval(x: torch.Tensor, p: float) -> tuple[torch.Tensor, torc
 def batchnorm_train_vs_eval(batches: list[torch.Tensor]) -> dict[str, torch.Tensor]:
     """Feed batches (N, F) to a fresh BatchNorm1d in train mode, then the last batch again in eval mode.
 
-    Train mode normalises with the batch's own mean and (biased) variance and updates the running
-    averages: running = (1 - momentum) * running + momentum * batch_stat, momentum 0.1. Eval mode
+    Train mode normalises with the batch's own mean and BIASED variance (divided by N) and updates the
+    running averages: running = (1 - momentum) * running + momentum * batch_stat, momentum 0.1, where the
+    variance that goes into running_var is the UNBIASED one (divided by N - 1): eval mode divides by a
+    slightly larger variance than the batch's own normalisation used. Eval mode
     normalises with those running averages instead, so one example's output no longer depends on
     the rest of its batch.
     """

@@ -25,6 +25,19 @@ def scratch():
     return load_lesson(REPO / "regression/01_linear_regression_scratch.py")
 
 
+def test_mseloss_steps_twice_lesson_01s_loss_at_one_lr(scratch):
+    """Guards 02's sentence: lesson 01 at lr 0.06 takes exactly the step nn.MSELoss takes at lr 0.03."""
+    generator = torch.Generator().manual_seed(0)
+    x, y = torch.randn(10, 2, generator=generator), torch.randn(10, 1, generator=generator)
+    steps = []
+    for loss_of, lr in ((lambda p: scratch.squared_loss(p, y).sum() / len(y), 0.06),
+                        (lambda p: nn.MSELoss()(p, y), 0.03)):
+        w = torch.zeros(2, 1, requires_grad=True)
+        loss_of(x @ w).backward()
+        steps.append(-lr * w.grad)
+    assert torch.allclose(steps[0], steps[1], rtol=1e-6, atol=0)
+
+
 @pytest.fixture(scope="module")
 def bike():
     return load_lesson(REPO / "regression/04_bike_sharing.py")
@@ -207,7 +220,13 @@ def test_house_preprocessing_follows_d2l(house, tiny_data_root):
     x, skewed = house.scale(features, numeric, np.arange(len(train)), log_skewed=True)
     assert x.shape == features.shape and x.dtype == torch.float32
     assert torch.isfinite(x).all(), "missing values must be filled"
-    assert set(skewed) <= set(numeric)   # the tiny table is uniform noise: often nothing is skewed
+    # skewed = exactly the non-negative numeric columns whose skewness on the fit rows exceeds the limit,
+    # recomputed here; a column made skewed on purpose must be among them
+    fit = features.iloc[:len(train)][numeric]
+    assert skewed == [c for c in numeric if abs(fit[c].skew()) > house.SKEW_LIMIT and fit[c].min() >= 0]
+    lopsided = features.copy()
+    lopsided.loc[lopsided.index[:len(train)], "LotArea"] = np.r_[np.full(len(train) - 1, 1.0), 1e6]
+    assert "LotArea" in house.scale(lopsided, numeric, np.arange(len(train)), log_skewed=True)[1]
     # dummy_na=True: a missing Alley gets its own indicator column, which is 1 exactly where Alley is missing
     names = list(features.columns)
     assert "Alley_nan" in names and "MSZoning_RL" in names and "Alley" not in names
@@ -277,6 +296,19 @@ def test_polynomial_features_and_the_three_regimes():
     assert torch.allclose(cubic_model.weight[0].detach(), poly.TRUE_W, atol=0.1)
     assert cubic["test"] < 0.05 < results["linear"][1]["train"], "the linear model underfits"
     assert results["few"][1]["test"] > 10 * cubic["test"], "two examples do not pin down a cubic"
+
+
+def test_degree_19_gap_is_conditioning_not_the_model_class(tmp_path):
+    """Guards 06's sentence: least squares on the same 20 columns fits the training set better than SGD does
+    (measured over seeds 0-4: 0.0073-0.0092, 0.0012-0.0033 below SGD's), the columns' condition number is
+    4e15-2e17 and the top column's RMS 2e-11 to 1e-8."""
+    poly = load_lesson(REPO / "regression/06_underfitting_overfitting.py")
+    m = poly.main(["--device", "cpu", "--out", str(tmp_path)])["metrics"]
+    measured("least-squares train MSE, 20 columns", m["degree19_lstsq_train_mse"], 0.0060, 0.0105)
+    measured("SGD minus least squares, train MSE", m["degree20_train_mse"] - m["degree19_lstsq_train_mse"],
+             0.0004, None)
+    measured("log10 condition number of the 20 columns", math.log10(m["degree19_condition_number"]), 14.5, 18.0)
+    measured("RMS of the x^19/19! column", m["top_column_rms"], 0.0, 1e-7)
 
 
 def test_polynomial_defaults_meet_the_docstring(tmp_path):

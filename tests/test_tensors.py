@@ -484,3 +484,20 @@ def test_save_load_lesson_at_its_defaults(save_load, tmp_path, capsys):
     assert m["saved_view_bytes"] > 400_000 and m["saved_clone_bytes"] < 2_000
     assert m["resumed_identical"] == 1 and m["final_loss_resumed"] == m["final_loss_uninterrupted"]
     assert m["first_loss_after_weights_only_restart"] > 1.5 * m["first_loss_after_restart"]
+
+
+def test_the_notes_bugs_named_in_the_lessons_are_real():
+    """The lessons' "fix:" comments name bugs of the notes' code; each one fails as the comment says."""
+    from torch import nn
+
+    w = torch.full([1], 2)                                    # note 002 (tensors/02's comment)
+    assert w.dtype == torch.int64
+    with pytest.raises(RuntimeError, match="floating point"):
+        w.requires_grad_()
+    assert not hasattr(torch.optim, "SCD")                   # note 002 (classification/10's comment)
+    with pytest.raises(TypeError, match="kernel_size"):       # note 002's TestNet (cnn/05's comment)
+        nn.Conv2d(1, 16, stride=1, padding=1)
+    data = torch.ones(4, 3, dtype=torch.float64, requires_grad=True)  # note 003 (regression/04's comment)
+    weight = torch.ones(3, 1, dtype=torch.float64, requires_grad=True)
+    (data @ weight).sum().backward()
+    assert data.grad is not None, "autograd computed a gradient for the data that nothing uses"
