@@ -134,6 +134,7 @@ def main(argv=None):
     threads_before = torch.get_num_threads()
     threads = args.threads if device.type == "cpu" else threads_before
     timeout = timedelta(seconds=args.timeout)  # how long a collective waits for a missing peer
+    met = False  # False until every rank has joined the group: an error before that is not a lost peer
     try:
         torch.set_num_threads(threads)  # two processes on two cores: one thread each, or they fight for the cores
         if launched:  # env://: the key-value store torchrun serves at MASTER_ADDR:MASTER_PORT, where ranks meet
@@ -145,6 +146,7 @@ def main(argv=None):
             store = dist.HashStore()
         dist.init_process_group(backend, store=store, rank=rank, world_size=world, timeout=timeout,
                                 device_id=device if backend == "nccl" else None)
+        met = True
         try:
             return train(args, run, rank, world, local_rank, threads, backend, log)
         finally:
@@ -152,10 +154,16 @@ def main(argv=None):
     except (dist.DistError, RuntimeError) as err:  # a peer died or went silent: say so and stop, never hang
         if not lost_peer(err):
             raise
+        first_line = (str(err).strip().splitlines() or ["no message"])[0][:160]
+        if not met:  # the rendezvous itself failed: a taken or wrong port, or torchrun not serving it
+            where = f"{os.environ.get('MASTER_ADDR', '?')}:{os.environ.get('MASTER_PORT', '?')}"
+            raise lk.LessonError(
+                f"rank {rank}: could not meet the other processes at {where} ({first_line}). Another program "
+                "may hold that port, or nothing serves it: start the job with torchrun (e.g. torchrun "
+                "--standalone --nproc-per-node 2 scale/02_ddp.py), or give torchrun another --master-port.") from None
         checkpoint = run.out / "checkpoint.pt"
         resume = (f"the last checkpoint is {checkpoint}: run the same command again to resume from it"
                   if checkpoint.is_file() else "there is no checkpoint yet")
-        first_line = (str(err).strip().splitlines() or ["no message"])[0][:160]
         raise lk.LessonError(f"rank {rank}: lost contact with the other processes ({first_line}): one died, or was "
                              f"silent for --timeout {args.timeout:g} s; {resume}.") from None
     finally:

@@ -307,3 +307,26 @@ def test_one_and_two_processes_reach_the_promised_accuracy(tmp_path):
         assert record["metrics"]["steps"] == 936 and record["metrics"]["test_accuracy"] >= 0.99
         assert record["metrics"]["test_accuracy"] == pytest.approx(0.9907, abs=0.0015)
     assert two["metrics"]["world_size"] == 2 and two["metrics"]["weight_spread_across_ranks"] == 0
+
+
+def test_a_failed_rendezvous_is_not_called_a_lost_peer(tmp_path, tiny_data_root, monkeypatch):
+    """Errors name their cause: when the ranks cannot even meet (the port taken by another program, nothing
+    serving it), the message says so and where, not 'lost contact with the other processes'."""
+    import torch.distributed as dist
+
+    def taken(*args, **kwargs):
+        raise dist.DistNetworkError("The server socket has failed to listen on any local network address. "
+                                    "port: 29500, useIpv6: 0, code: -98, name: EADDRINUSE, message: address "
+                                    "already in use")
+        yield  # a generator, as dist.rendezvous is
+
+    monkeypatch.setattr(ddp_lesson.dist, "rendezvous", taken)
+    for name, value in {"WORLD_SIZE": "2", "RANK": "0", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "2",
+                        "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(lk.LessonError) as err:
+        ddp_lesson.main(["--quick", "--device", "cpu", "--data-dir", str(tiny_data_root), "--out", str(tmp_path)])
+    message = str(err.value)
+    assert "could not meet the other processes at 127.0.0.1:29500" in message and "address already in use" in message
+    assert "lost contact" not in message and "--master-port" in message
+    assert not dist.is_initialized()
