@@ -14,8 +14,8 @@ Run:    python classic_ml/04_numpy_neural_network.py [--hidden 64] [--epochs 30]
 Prints: one line per epoch (train loss, test loss, test accuracy), a gradient check on a few
 examples, then the final numbers.
 Saves:  outputs/classic_ml/04_numpy_neural_network/{metrics.json, curves.png, predictions.png}
-Expect: 0.976 test accuracy (11 of 450 wrong; floor 0.95) after 30 epochs, trained in well under a second on a CPU (the run prints its time);
-gradient-check relative error around 1e-9.
+Expect: 0.976 test accuracy (11 of 450 wrong; floor 0.95) after 30 epochs, trained in well under a second on a
+CPU (the run prints its time); gradient-check relative error around 1e-9.
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ Run:    python classification/01_logistic_regression.py [--epochs 1000] [--lr 0.
 Prints: the loss every 200 epochs, w and b, the decision boundary, the probability of passing after
         1-6 hours, then the two loss forms side by side on a confidently wrong logit.
 Saves:  outputs/classification/01_logistic_regression/{metrics.json, logistic_regression.png}
-Expect: after 1000 epochs (a few seconds on a CPU) at seed 0 w = 1.11, b = -2.68, the boundary at 2.42
-hours and P(pass | 4 hours) = 0.85; other seeds start elsewhere and are elsewhere on the same road (seeds
-0-4: w 1.11-1.31, b -3.17 to -2.68, P 0.85-0.89), but the boundary is 2.41-2.42 hours for every one of
-them: the data fix where the line crosses 0.5 long before they fix how steep it is. The loss is still falling (the three points are separable). For the logit
-z = 20 with label 0, sigmoid + BCELoss gives loss 100 (clamped) and gradient 0; BCEWithLogitsLoss gives
-loss 20 and gradient 1.
+Expect: after 1000 epochs (a few seconds on a CPU) at seed 0 w = 1.11, b = -2.68, the boundary at 2.42 hours
+and P(pass | 4 hours) = 0.85; other seeds start elsewhere and are elsewhere on the same road (seeds 0-4: w
+1.11-1.31, b -3.17 to -2.68, P 0.85-0.89), but the boundary is 2.41-2.42 hours for every one of them: the data
+fix where the line crosses 0.5 long before they fix how steep it is. The loss is still falling (the three
+points are separable). For the logit z = 20 with label 0, sigmoid + BCELoss gives loss 100 (clamped) and
+gradient 0; BCEWithLogitsLoss gives loss 20 and gradient 1.
 """
 
 from __future__ import annotations

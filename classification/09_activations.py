@@ -18,17 +18,17 @@ Prints: the saturation table and the notes' identities checked; final loss and t
         activation; the per-layer spread forward and backward for six stacks; the softmax Jacobian.
 Saves:  outputs/classification/09_activations/{metrics.json, activations.png, spirals_training.png,
         deep_stack.png}
-Expect: a few seconds on a CPU. Sigmoid and tanh saturate on both sides; ReLU, ELU, Softplus, SiLU and
-GELU on the left; LeakyReLU and PReLU nowhere. On the spirals in 300 steps (seeds 0-4, AVX2 and no-SIMD
-code paths) every activation but sigmoid ends at test accuracy 0.87-1.0, mostly 0.97-0.99 (tanh fell to
-0.88 on the no-SIMD path at seed 0, LeakyReLU to 0.87 at seed 2: 300 steps is short, and a run can still
-be on its way); sigmoid ends at 0.61-0.86, in every run at least 0.1 below the others' median. In 20 layers (seeds 0-4): ReLU with Kaiming keeps
-the backward spread within a factor of 1.3 and the forward one within 2.3 (0.83 at layer 1, 0.37-1.06 at
-layer 20 by seed: each layer multiplies it by a random factor near 1); ReLU with PyTorch's default
-init shrinks the forward spread to about 1e-8 and with N(0, 1) weights grows it to about 1e21; tanh
-with Xavier holds 0.65 forward while its default init fades to about 1e-5; sigmoid with Xavier keeps
-its forward spread (0.21 -> 0.11-0.12) but the gradient reaching layer 1 is about 1e-12 of that at layer 20.
-The softmax Jacobian matches diag(s) - s s^T to within 1e-7.
+Expect: a few seconds on a CPU. Sigmoid and tanh saturate on both sides; ReLU, ELU, Softplus, SiLU and GELU on
+the left; LeakyReLU and PReLU nowhere. On the spirals in 300 steps (seeds 0-4, AVX2 and no-SIMD code paths)
+every activation but sigmoid ends at test accuracy 0.87-1.0, mostly 0.97-0.99 (tanh fell to 0.88 on the
+no-SIMD path at seed 0, LeakyReLU to 0.87 at seed 2: 300 steps is short, and a run can still be on its way);
+sigmoid ends at 0.61-0.86, in every run at least 0.1 below the others' median. In 20 layers (seeds 0-4): ReLU
+with Kaiming keeps the backward spread within a factor of 1.3 and the forward one within 2.3 (0.83 at layer 1,
+0.37-1.06 at layer 20 by seed: each layer multiplies it by a random factor near 1); ReLU with PyTorch's
+default init shrinks the forward spread to about 1e-8 and with N(0, 1) weights grows it to about 1e21; tanh
+with Xavier holds 0.65 forward while its default init fades to about 1e-5; sigmoid with Xavier keeps its
+forward spread (0.21 -> 0.11-0.12) but the gradient reaching layer 1 is about 1e-12 of that at layer 20. The
+softmax Jacobian matches diag(s) - s s^T to within 1e-7.
 """
 
 from __future__ import annotations

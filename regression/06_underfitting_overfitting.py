@@ -22,12 +22,13 @@ examples, and its cases of a linear model and too little data (the book trains w
 Run:    python regression/06_underfitting_overfitting.py [--epochs 300] [--few 2] [--lr 0.05] [--seed 1]
 Prints: for each case the final train and test MSE and the first learned weights.
 Saves:  outputs/regression/06_underfitting_overfitting/{metrics.json, loss_curves.png, fits.png}
-Expect: with seed 0, linear: train MSE 5.4, test MSE 11; cubic: train 0.010, test 0.013 (the noise
-level is 0.01), weights [5.0, 1.2, -3.4, 5.6]; degree 19: train MSE 0.011 but test MSE 0.023, 1.8 times
-cubic's. Its training MSE ends above the cubic's although it contains the cubic: least squares on the
-same 20 columns reaches 0.0078 (0.0073-0.0092 over seeds 0-4, below both SGD fits each time), and the
-columns' condition number is 3e16 (4e15-2e17): the gap is conditioning and SGD, not the model class; 2 examples: train MSE 0.02, test MSE 34. Other seeds change the sizes, but in seeds 0-9 the
-2 examples always left a test MSE above 3. About 5 seconds on a CPU.
+Expect: with seed 0, linear: train MSE 5.4, test MSE 11; cubic: train 0.010, test 0.013 (the noise level is
+0.01), weights [5.0, 1.2, -3.4, 5.6]; degree 19: train MSE 0.011 but test MSE 0.023, 1.8 times cubic's. Its
+training MSE ends above the cubic's although it contains the cubic: least squares on the same 20 columns
+reaches 0.0078 (0.0073-0.0092 over seeds 0-4, below both SGD fits each time), and the columns' condition
+number is 3e16 (4e15-2e17): the gap is conditioning and SGD, not the model class; 2 examples: train MSE 0.02,
+test MSE 34. Other seeds change the sizes, but in seeds 0-9 the 2 examples always left a test MSE above 3.
+About 5 seconds on a CPU.
 """
 
 from __future__ import annotations

@@ -161,7 +161,8 @@ def test_diabetes_at_defaults_on_the_real_table(tmp_path):
     data = _real_diabetes(tmp_path)
     m = diabetes.main(["--device", "cpu", "--data-dir", str(data), "--out", str(tmp_path / "a")])["metrics"]
     assert (m["train_rows"], m["test_rows"]) == (607, 152)
-    assert m["baseline_accuracy"] == pytest.approx(_baseline_of_split(data, SEED), abs=1e-9)
+    # the lesson counts in float32: equal to the float64 count here within float32's rounding
+    assert m["baseline_accuracy"] == pytest.approx(_baseline_of_split(data, SEED), abs=1e-6)
     if SEED == 0:
         assert m["baseline_accuracy"] == pytest.approx(0.645, abs=0.001), "the docstring's seed-0 baseline"
     measured("test accuracy", m["test_accuracy"], 0.71, 0.82)
