@@ -14,7 +14,8 @@ over alpha, logistic-regression accuracy for several C, and what happens without
 Saves:  outputs/classic_ml/02_linear_models/{metrics.json, coefficient_paths.png, r2_vs_alpha.png}
 Expect: diabetes test R^2 around 0.36 for all three (the table is small and noisy; train R^2 ~0.55);
 lasso keeps 7 of 10 coefficients at alpha 0.1 (scikit-learn's Lasso divides the squared error by 2n, Ridge
-does not: at n = 331 one alpha is 662x stronger in lasso, so the two are compared by trend, not alpha for alpha); logistic regression 0.958 test accuracy (>= 0.94). A few seconds.
+does not: at n = 331 one alpha is 662x stronger in lasso, so the two are compared by trend, not alpha for
+alpha); logistic regression 0.958 test accuracy (>= 0.94). A few seconds.
 """
 
 from __future__ import annotations

@@ -248,7 +248,8 @@ def main(argv=None):
         # Everything needed to continue exactly (the RNG states are CPU ByteTensors already).
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "epoch": epoch, "epochs": args.epochs, "best_val_loss": best_loss,
-                 "best_epoch": best_epoch, "history": history, "shuffler": shuffler.get_state(), "batch_size": args.batch_size,
+                 "best_epoch": best_epoch, "history": history, "shuffler": shuffler.get_state(),
+                 "batch_size": args.batch_size,
                  "torch_rng": torch.get_rng_state()}
         lk.save_checkpoint(state, last_path)  # torch.save to a temp file, renamed when complete
         if improved:
