@@ -9,6 +9,7 @@ import urllib.error
 import pytest
 import torch
 from conftest import REPO, load_lesson, real_image_copy
+from measured import measured
 from test_lessons import run_script
 
 import lessonkit as lk
@@ -251,19 +252,20 @@ def test_augmentation_at_defaults_on_real_mnist(tmp_path):
 
 @pytest.mark.real_data
 def test_transfer_at_defaults_on_real_data(tmp_path):
-    """Guards 14's 'Expect:' after `python cnn/04_lenet.py && python cnn/14_transfer_learning.py`: scratch 81.7%,
-    frozen 81.3%, fine-tuned 81.0%, frozen random 75.2% (each within 0.7 points), random 6 points below frozen
-    MNIST features (at least 4 here), and transfer within 1.5 points of scratch ('gains no accuracy')."""
+    """Guards 14's 'Expect:' after `python cnn/04_lenet.py && python cnn/14_transfer_learning.py`, measured on two
+    machines at seed 0 (scratch 81.55/81.7%, frozen 80.48/81.3%, fine-tuned 80.74/81.0%, frozen random
+    75.18/75.2%): each within its range with a margin, random at least 4 points below frozen MNIST features,
+    and transfer within 1.5 points of scratch ('gains no accuracy')."""
     data = real_image_copy(tmp_path, "MNIST")
     real_image_copy(tmp_path, "FashionMNIST")
     lenet.main(["--device", "cpu", "--data-dir", str(data), "--out", str(tmp_path / "04")])
     m = transfer.main(["--device", "cpu", "--data-dir", str(data), "--out", str(tmp_path / "14"),
                        "--checkpoint", str(tmp_path / "04" / "lenet.pt")])["metrics"]
     assert m["train_examples"] == 1000 and m["epochs"] == 20
-    assert m["test_accuracy_scratch"] == pytest.approx(0.817, abs=0.007)
-    assert m["test_accuracy_frozen"] == pytest.approx(0.813, abs=0.007)
-    assert m["test_accuracy_finetuned"] == pytest.approx(0.810, abs=0.007)
-    assert m["test_accuracy_random_frozen"] == pytest.approx(0.752, abs=0.007)
+    measured("from scratch", m["test_accuracy_scratch"], 0.80, 0.83)
+    measured("frozen MNIST features", m["test_accuracy_frozen"], 0.79, 0.83)
+    measured("fine-tuned", m["test_accuracy_finetuned"], 0.79, 0.83)
+    measured("frozen random features", m["test_accuracy_random_frozen"], 0.735, 0.77)
     assert m["test_accuracy_frozen"] - m["test_accuracy_random_frozen"] >= 0.04
     assert abs(m["test_accuracy_scratch"] - m["test_accuracy_frozen"]) <= 0.015
     assert abs(m["test_accuracy_scratch"] - m["test_accuracy_finetuned"]) <= 0.015
