@@ -161,10 +161,9 @@ def missing_values(iris: pd.DataFrame, fraction: float, rng: np.random.Generator
 
 def csv_round_trip(frame: pd.DataFrame, path) -> float:
     frame.to_csv(path, index=False)          # index=False: the row numbers are not data
-    # the text column comes back as `str`, numbers as float64. float_precision="round_trip" parses each number
-    # to exactly the float that was written: the default fast parser can miss by one unit in the last place
-    # (4e-16 here with pandas 3.0.0; 3.1 happens to hit it), so the round trip would be exact only by luck.
-    back = pd.read_csv(path, float_precision="round_trip")
+    # the text column comes back as `str`, numbers as float64, each exactly the float that was written (pandas
+    # 3.1's parser; 3.0's fast one could miss by one unit in the last place, hence pandas>=3.1 in requirements)
+    back = pd.read_csv(path)
     show(f"read back from {path.name}: dtypes", back.dtypes)
     numeric = frame.select_dtypes(include="number").columns
     difference = float((back[numeric] - frame[numeric]).abs().max().max())
