@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import ENV_DATA_DIR, ENV_UNVERIFIED, _flag, offline
+from .data import ENV_DATA_DIR, ENV_UNVERIFIED, _flag, file_digest, offline
 from .errors import DataError
 from .images import image_files, read_grey_image
 
@@ -64,8 +64,9 @@ def _check_att(folder: Path, paths) -> None:
                         f"1.pgm .. 10.pgm each), or delete it to fetch the 64x64 copy through scikit-learn.")
     if _flag(ENV_UNVERIFIED):
         return
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  s{person}/{photo}.pgm\n" for person, photo, p in paths]
-    if hashlib.sha256("".join(lines).encode()).hexdigest() == ATT_MANIFEST_SHA256:
+    digests = {f"s{person}/{photo}.pgm": file_digest(p) for person, photo, p in paths}
+    manifest = "".join(f"{digest}  {name}\n" for name, digest in digests.items())
+    if hashlib.sha256(manifest.encode()).hexdigest() == ATT_MANIFEST_SHA256:
         return
     sums = folder / "SHA256SUMS"
     published = {}
@@ -73,8 +74,7 @@ def _check_att(folder: Path, paths) -> None:
         for line in sums.read_text(errors="replace").splitlines():
             digest, _, name = line.partition("  ")
             published[name.removeprefix("./")] = digest
-    changed = [line.split("  ")[1].strip() for line in lines
-               if published and published.get(line.split("  ")[1].strip()) != line.split("  ")[0]]
+    changed = [name for name, digest in digests.items() if published and published.get(name) != digest]
     which = f" ({len(changed)} differ from SHA256SUMS, e.g. {', '.join(changed[:3])})" if changed else ""
     raise DataError(f"{folder} does not hold the published AT&T photos{which}: damaged or other files. Copy "
                     f"a good att_faces/ folder there, or set {ENV_UNVERIFIED}=1 to use photos of your own "

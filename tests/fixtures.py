@@ -301,3 +301,17 @@ def write_att_faces(root: Path, people: int = 40, photos: int = 10, seed: int = 
         for photo in range(photos):
             write_pgm(folder / f"s{person + 1}" / f"{photo + 1}.pgm", faces[person, photo])
     return folder
+
+
+def onnx_identity(path, name_in="image", name_out="logits", shape_in=("batch", 1, 28, 28), shape_out=("batch", 10)):
+    """A tiny valid ONNX graph: a Flatten then a Slice stand-in, built with onnx.helper (no export needed)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Flatten", [name_in], ["flat"]),
+             helper.make_node("Slice", ["flat", "starts", "ends", "axes"], [name_out])]
+    inits = [helper.make_tensor(n, TensorProto.INT64, [1], [v]) for n, v in (("starts", 0), ("ends", 10), ("axes", 1))]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(name_in, TensorProto.FLOAT, list(shape_in))],
+                              [helper.make_tensor_value_info(name_out, TensorProto.FLOAT, list(shape_out))], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return path

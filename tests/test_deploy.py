@@ -15,6 +15,7 @@ import onnxruntime as ort
 import pytest
 import torch
 from conftest import REPO, load_lesson, real_image_copy
+from fixtures import onnx_identity
 
 import lessonkit as lk
 
@@ -197,8 +198,6 @@ def test_quantize_refuses_a_file_that_is_not_the_model(tmp_path, tiny_data_root)
 
 def test_quantize_refuses_another_model_and_leaves_no_int8_file(tmp_path, tiny_data_root):
     """An ONNX file that is valid but not LeNet (26 classes): one paragraph before any quantising."""
-    from test_file_checks import onnx_identity
-
     other = onnx_identity(tmp_path / "letters.onnx", shape_out=("batch", 26))
     with pytest.raises(lk.DataError, match="its outputs are logits \\[\\?, 26\\]"):
         quantize.main(quick_args(tmp_path / "out", tiny_data_root, "--model", other))

@@ -33,6 +33,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import REPO, load_lesson, real_image_copy
+from fixtures import onnx_identity
 
 import lessonkit as lk
 
@@ -401,8 +402,6 @@ def test_missing_model_is_a_clear_error(tmp_path):
 
 
 def test_another_onnx_model_is_refused_before_serving(tmp_path):
-    from test_file_checks import onnx_identity
-
     other = onnx_identity(tmp_path / "other.onnx", name_in="input.1")
     with pytest.raises(lk.DataError, match="its inputs are input.1"):
         demo.main(["--quick", "--model", str(other), "--out", str(tmp_path / "o")])

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from fixtures import onnx_identity
 from PIL import Image
 from torch import nn
 
@@ -138,20 +139,6 @@ def _png_bytes(image: Image.Image) -> bytes:
 
 
 # --- ONNX files one lesson writes and the next reads ---------------------------------------------------
-
-def onnx_identity(path, name_in="image", name_out="logits", shape_in=("batch", 1, 28, 28), shape_out=("batch", 10)):
-    """A tiny valid ONNX graph: a Flatten then a Slice stand-in, built with onnx.helper (no export needed)."""
-    import onnx
-    from onnx import TensorProto, helper
-
-    nodes = [helper.make_node("Flatten", [name_in], ["flat"]),
-             helper.make_node("Slice", ["flat", "starts", "ends", "axes"], [name_out])]
-    inits = [helper.make_tensor(n, TensorProto.INT64, [1], [v]) for n, v in (("starts", 0), ("ends", 10), ("axes", 1))]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(name_in, TensorProto.FLOAT, list(shape_in))],
-                              [helper.make_tensor_value_info(name_out, TensorProto.FLOAT, list(shape_out))], inits)
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
-    return path
-
 
 LENET_IO = ({"image": [None, 1, 28, 28]}, {"logits": [None, 10]})
 
