@@ -21,7 +21,8 @@ measured range of the extremes (or closer than the margin named by --margin) and
     python benchmarks/spread.py --only tests/test_regression.py --seeds 0-9
     python benchmarks/spread.py --table outputs/spread/spread.jsonl   # re-print a table from a log
 
-The table goes to outputs/spread/spread.md and the raw values to outputs/spread/spread.jsonl; the latest
+The table goes to outputs/spread/spread.md, the raw values to outputs/spread/spread.jsonl and each run's pytest
+output (with its 20 slowest tests) to outputs/spread/s<seed>-t<threads>-<path>.log; the latest
 table is kept in benchmarks/spread_results.md so that the next change can compare.
 """
 
@@ -77,9 +78,11 @@ def run_tests(run: dict, pytest_args: list[str], log: Path, data: Path | None) -
     marker = "trained and real_data" if data else "trained and not real_data and not gpu"
     if data:
         env["LESSONS_DATA_DIR"] = str(data)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker, *pytest_args]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=20", "-m", marker,
+               *pytest_args]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    (log.parent / f"s{run['seed']}-t{run['threads']}-{run['path']}.log").write_text(result.stdout + result.stderr)
     tail = [line for line in result.stdout.splitlines() if line.strip()][-1:] or ["(no output)"]
     print(f"  {run}: exit {result.returncode}, {time.perf_counter() - started:.0f} s: {tail[0]}", flush=True)
     if result.returncode not in (0, 1, 5):

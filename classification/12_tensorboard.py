@@ -98,8 +98,13 @@ def main(argv=None):
 
     # One folder per setting: TensorBoard shows each sub-folder of --logdir as a run. A rerun with the
     # same setting replaces its old event files, which would otherwise be drawn as a second curve.
-    log_dir = run.out / "tensorboard" / f"lr{args.lr:g}_bs{args.batch_size}_seed{args.seed}"
+    # SummaryWriter writes from a thread of its own, where a file in the way or a read-only folder from an
+    # earlier run would fail after training started: check the folder like --out, before any work.
+    log_dir = lk.ensure_writable_folder(run.out / "tensorboard" / f"lr{args.lr:g}_bs{args.batch_size}_seed{args.seed}",
+                                        flag="TensorBoard's log folder")
     for old in sorted(log_dir.glob("events.out.tfevents.*")):
+        if old.is_dir():
+            raise lk.LessonError(f"{old} is a folder where TensorBoard keeps event files: move it away")
         old.unlink()
         print(f"removed {old.name}, the event file of an earlier run with the same settings")
     writer = SummaryWriter(log_dir=str(log_dir))

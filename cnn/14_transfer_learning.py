@@ -140,11 +140,9 @@ def mnist_weights(run, args) -> dict:
         print(f"saved {lk.save_checkpoint(model.state_dict(), run.out / 'mnist_lenet.pt')} (for --checkpoint)")
         return model.state_dict()
     state = lk.load_checkpoint(path, map_location="cpu")  # weights_only=True inside
-    try:
-        LeNet5().load_state_dict(state)  # check the whole file fits before any training
-    except RuntimeError as err:  # missing or unexpected keys, wrong shapes: torch lists them all
-        why = " ".join(str(err).split())[:200]
-        raise lk.LessonError(f"{path} is not a LeNet checkpoint saved by cnn/04_lenet.py with BatchNorm ({why})")
+    # The whole file must fit (names, shapes, finite values) before any training: one paragraph saying what
+    # the file holds, not a RuntimeError from load_state_dict after the first model has trained.
+    lk.check_state_dict(state, LeNet5(), path, expected="a LeNet-5 with BatchNorm saved by cnn/04_lenet.py")
     print(f"MNIST features from {path}")
     return state
 

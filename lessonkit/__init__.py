@@ -27,7 +27,7 @@ from .data import (
 from .device import available_devices, get_device
 from .errors import DataError, DeviceError, LessonError, TrainingDiverged
 from .faces import FaceSet, load_att_faces, load_face_folder
-from .files import atomic_path
+from .files import atomic_path, ensure_writable_folder
 from .images import image_files, read_grey_image
 from .onnxfiles import check_onnx_model
 from .plotting import save_figure
@@ -51,9 +51,9 @@ __all__ = [
     "BlockRow", "DataError", "DeviceError", "FaceSet", "ImageSplits", "LessonError", "NameSplits", "Run",
     "TrainingDiverged", "accuracy", "atomic_path", "available_devices", "batches", "block_table", "check_finite",
     "check_onnx_model", "check_state_dict", "count_macs", "data_root", "describe_state", "download", "ensure_file",
-    "evaluate", "extract_archive", "file_digest", "get_device", "gunzip", "image_files", "load_att_faces",
-    "load_bike_sharing", "load_checkpoint", "load_diabetes", "load_face_folder", "load_kaggle_house", "load_mnist",
-    "load_names", "make_parser", "non_negative_int", "num_batches", "offline", "positive_float", "positive_int",
-    "predict", "print_block_table", "probability", "progress", "read_grey_image", "read_table", "save_checkpoint",
-    "save_figure", "seed_everything", "seed_value", "start_run", "verify_file", "write_json",
+    "ensure_writable_folder", "evaluate", "extract_archive", "file_digest", "get_device", "gunzip", "image_files",
+    "load_att_faces", "load_bike_sharing", "load_checkpoint", "load_diabetes", "load_face_folder", "load_kaggle_house",
+    "load_mnist", "load_names", "make_parser", "non_negative_int", "num_batches", "offline", "positive_float",
+    "positive_int", "predict", "print_block_table", "probability", "progress", "read_grey_image", "read_table",
+    "save_checkpoint", "save_figure", "seed_everything", "seed_value", "start_run", "verify_file", "write_json",
 ]

@@ -33,6 +33,9 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
     the same folder, which makes the final os.replace an atomic rename.
     """
     path = Path(path)
+    if path.is_dir():  # os.replace would fail only after the work that made the file: say it first
+        raise LessonError(f"{path} is a folder, where the lesson writes a file of that name: move it away, "
+                          "or choose another --out")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)

@@ -141,6 +141,32 @@ def peak_flops(device: torch.device, override_gflops: float | None) -> tuple[flo
     return cores * ghz * 32e9, f"{threads} x {ghz:.2f} GHz x 32 fp32 FLOPs/cycle (two 8-wide FMAs)"
 
 
+# A LeNet-5 training step keeps about 30,000 activations per image for the backward pass (conv1's 6x28x28 before
+# and after ReLU are most of them): 120 KB in float32. With the data, the gradients and the allocator's slack,
+# 256 KB per image is a safe estimate; a size beyond the device's memory is refused before any allocation.
+BYTES_PER_IMAGE = 256 * 1024
+
+
+def device_memory(device: torch.device) -> int | None:
+    """Total memory of the device in bytes, or None where it cannot be asked."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not on every platform
+        return None
+
+
+def check_memory(largest: int, compile_batch: int, device: torch.device) -> None:
+    need = (max(largest, compile_batch) + max(4096, 2 * largest)) * BYTES_PER_IMAGE
+    have = device_memory(device)
+    if have is not None and need > have:
+        limit = max(32, have // BYTES_PER_IMAGE // 3)
+        raise lk.LessonError(f"a batch of {max(largest, compile_batch):,} needs about {need / 2**30:.0f} GiB, more "
+                             f"than the {have / 2**30:.0f} GiB of {device}: keep --sizes and --compile-batch below "
+                             f"about {limit:,}")
+
+
 def main(argv=None):
     parser = lk.make_parser(__doc__)
     parser.add_argument("--sizes", default="32,64,128,256,512,1024,2048",
@@ -174,6 +200,7 @@ def main(argv=None):
               "timings are noisy and slower than on an idle machine; threads that wait for each other suffer most "
               "(compare --threads 1)")
 
+    check_memory(max(sizes), max(args.compile_batch, 0), device)
     images_all = torch.randn(max(4096, 2 * max(sizes)), 1, 28, 28).to(device)  # synthetic, MNIST-shaped
     labels_all = torch.randint(0, 10, (len(images_all),)).to(device)
 

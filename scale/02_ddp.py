@@ -170,6 +170,28 @@ def main(argv=None):
         torch.set_num_threads(threads_before)
 
 
+def read_checkpoint(path, model: nn.Module, settings: dict):
+    """Rank 0's view of the checkpoint: None (none yet), the state to resume, or the reason it cannot be used."""
+    if not path.exists():
+        return None
+    try:
+        if not path.is_file():
+            raise lk.LessonError(f"{path} is a folder, where this lesson keeps its checkpoint file: move it away")
+        state = lk.load_checkpoint(path)
+        keys = {"model", "optimizer", "scheduler", "step", "epoch", "settings", "history"}
+        if not keys <= set(state):
+            raise lk.LessonError(f"{path} is not a checkpoint of scale/02_ddp.py (it lacks "
+                                 f"{', '.join(sorted(keys - set(state)))}): use another --out, or delete it")
+        lk.check_state_dict(state["model"], model, path, expected="scale/02's LeNet-5")
+        if state["settings"] != settings:
+            raise lk.LessonError(f"{path} belongs to a run with other settings ({state['settings']}; this run: "
+                                 f"{settings}): use the same flags to resume, another --out, or delete it to start "
+                                 "afresh")
+    except lk.LessonError as err:  # DataError too: it is a LessonError
+        return str(err)
+    return state
+
+
 def train(args, run, rank, world, local_rank, threads, backend, log):
     device = run.device
     log(f"world: {world} process(es), backend {backend}, {threads} thread(s) per process, this is rank {rank}")
@@ -198,6 +220,9 @@ def train(args, run, rank, world, local_rank, threads, backend, log):
     # Every rank must run the same number of steps (a rank with an extra step would wait forever in its
     # all-reduce): the sampler pads the shards to equal length, and an incomplete last global batch is dropped.
     steps_per_epoch = len(sampler) // (per_rank * args.accumulate)
+    if steps_per_epoch == 0:
+        raise lk.LessonError(f"--batch-size {args.batch_size} is larger than the {len(x_train)} training images: one "
+                             f"epoch must hold at least one global batch; use --batch-size {len(x_train)} or less")
     total_steps = args.epochs * steps_per_epoch
     log(f"global batch {args.batch_size} = {world} rank(s) x {args.accumulate} micro-batch(es) x {per_rank}; "
         f"lr {args.lr} belongs to the global batch (a bigger global batch usually wants a bigger lr); "
@@ -210,14 +235,15 @@ def train(args, run, rank, world, local_rank, threads, backend, log):
                 "accumulate": args.accumulate, "train_examples": len(x_train), "steps": total_steps}
 
     # --- resume: rank 0 reads the checkpoint and broadcasts it, so other nodes need not see the file ---
+    # A file that does not fit is refused on every rank with rank 0's reason (a rank that raised alone
+    # would leave the others waiting in the next collective until --timeout).
     checkpoint_path = run.out / "checkpoint.pt"
-    box = [lk.load_checkpoint(checkpoint_path) if rank == 0 and checkpoint_path.is_file() else None]
+    box = [read_checkpoint(checkpoint_path, model, settings) if rank == 0 else None]
     dist.broadcast_object_list(box, src=0)
+    if isinstance(box[0], str):
+        raise lk.LessonError(box[0])
     state, start_step, history = box[0], 0, []
     if state is not None:
-        if state["settings"] != settings:
-            raise lk.LessonError(f"{checkpoint_path} belongs to a run with other settings ({state['settings']}); "
-                                 "use another --out, or delete it to start afresh")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])

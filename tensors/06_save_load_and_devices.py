@@ -143,6 +143,9 @@ def train_with_restart(x, y, path, *, seed: int, lr: float, epochs: int, resume_
     model, optimizer, shuffler = new_run(seed + 1, lr, device)
     # ... and load: lk.load_checkpoint is torch.load(path, weights_only=True, map_location=map_location).
     state = lk.load_checkpoint(path, map_location=map_location)
+    # Check the file fits before using it (names, shapes, finite values): one clear message, not a
+    # RuntimeError from inside load_state_dict, if the path holds another model's checkpoint.
+    lk.check_state_dict(state.get("model"), model, path, expected="the small network of tensors/06")
     model.load_state_dict(state["model"])        # copies into the model's own tensors, on its device
     if restore_optimizer:
         optimizer.load_state_dict(state["optimizer"])  # Adam's averages go to the parameters' device

@@ -173,6 +173,11 @@ def test_wrong_checkpoint_is_one_clear_line(tmp_path, tiny_data_root):
     with pytest.raises(lk.LessonError) as err:
         quick_transfer(tmp_path, tiny_data_root, "--checkpoint", str(no_batchnorm))
     assert str(no_batchnorm) in str(err.value) and "\n" not in str(err.value)
+    assert "is not a LeNet-5 with BatchNorm saved by cnn/04_lenet.py" in str(err.value)
+    diverged = {k: v.float() * float("nan") if v.is_floating_point() else v
+                for k, v in lenet.LeNet5().state_dict().items()}
+    with pytest.raises(lk.DataError, match="NaN or infinite weights"):
+        quick_transfer(tmp_path, tiny_data_root, "--checkpoint", str(lk.save_checkpoint(diverged, tmp_path / "nan.pt")))
     text = tmp_path / "notes.pt"
     text.write_text("not a checkpoint")
     with pytest.raises(lk.DataError):
@@ -244,10 +249,11 @@ def test_augmentation_at_defaults_on_real_mnist(tmp_path):
     data = real_image_copy(tmp_path, "MNIST")
     m = augment.main(["--device", "cpu", "--data-dir", str(data), "--out", str(tmp_path / "o")])["metrics"]
     assert m["train_examples"] == 1000 and m["epochs"] == 40
-    assert m["test_accuracy_plain"] == pytest.approx(0.957, abs=0.005)
-    assert m["test_accuracy_augmented"] == pytest.approx(0.977, abs=0.005)
-    assert m["gain_points"] >= 1.0, "augmentation must help clearly"
-    assert m["train_loss_plain"] < 0.002 and 0.03 < m["train_loss_augmented"] < 0.12
+    measured("test accuracy without augmentation", m["test_accuracy_plain"], 0.952, 0.962)
+    measured("test accuracy with augmentation", m["test_accuracy_augmented"], 0.972, 0.982)
+    measured("gain, points", m["gain_points"], 1.0, None)
+    measured("train loss without augmentation", m["train_loss_plain"], 0, 0.002)
+    measured("train loss with augmentation", m["train_loss_augmented"], 0.03, 0.12)
 
 
 @pytest.mark.real_data
@@ -266,6 +272,8 @@ def test_transfer_at_defaults_on_real_data(tmp_path):
     measured("frozen MNIST features", m["test_accuracy_frozen"], 0.79, 0.83)
     measured("fine-tuned", m["test_accuracy_finetuned"], 0.79, 0.83)
     measured("frozen random features", m["test_accuracy_random_frozen"], 0.735, 0.77)
-    assert m["test_accuracy_frozen"] - m["test_accuracy_random_frozen"] >= 0.04
-    assert abs(m["test_accuracy_scratch"] - m["test_accuracy_frozen"]) <= 0.015
-    assert abs(m["test_accuracy_scratch"] - m["test_accuracy_finetuned"]) <= 0.015
+    measured("frozen MNIST minus frozen random features", m["test_accuracy_frozen"] - m["test_accuracy_random_frozen"],
+             0.04, None)
+    frozen_gain = m["test_accuracy_frozen"] - m["test_accuracy_scratch"]
+    measured("frozen MNIST features minus scratch", frozen_gain, -0.015, 0.015)
+    measured("fine-tuned minus scratch", m["test_accuracy_finetuned"] - m["test_accuracy_scratch"], -0.015, 0.015)

@@ -16,6 +16,7 @@ import pytest
 import torch
 from conftest import REPO, load_lesson, real_image_copy
 from fixtures import onnx_identity
+from measured import measured
 
 import lessonkit as lk
 
@@ -97,7 +98,8 @@ def test_onnxruntime_agrees_with_torch_on_tiny_data(tiny_export, tiny_data_root)
     record, out = tiny_export
     metrics = record["metrics"]
     assert metrics["max_abs_logit_diff"] <= 1e-4 and metrics["differing_predictions"] == 0
-    assert metrics["torch_accuracy"] == metrics["onnxruntime_accuracy"] >= 0.9, "the tiny LeNet learned the bands"
+    assert metrics["torch_accuracy"] == metrics["onnxruntime_accuracy"]
+    measured("tiny LeNet test accuracy, both engines", metrics["onnxruntime_accuracy"], 0.9, None)
     model = lenet.LeNet5()
     model.load_state_dict(lk.load_checkpoint(out.parent / "lenet" / "lenet.pt"))
     x = lenet.to_model_input(lk.load_mnist(tiny_data_root, "MNIST").x_test)
@@ -248,8 +250,12 @@ def test_export_on_real_mnist(real_runs):
     assert metrics["onnx_kb"] == pytest.approx(258, abs=3)
     assert metrics["opset"] == 20 and sum(metrics["operators"].values()) == 12
     assert metrics["max_abs_logit_diff"] <= 1e-4 and metrics["differing_predictions"] == 0
-    assert metrics["torch_accuracy"] == metrics["onnxruntime_accuracy"] == pytest.approx(0.992, abs=0.0015)
-    assert metrics["latency_speedup"] >= 2 and metrics["throughput_ratio"] > 1
+    assert metrics["torch_accuracy"] == metrics["onnxruntime_accuracy"]
+    measured("test accuracy, both engines", metrics["onnxruntime_accuracy"], 0.9905, 0.9935)
+    measured("largest logit difference, torch vs onnxruntime", metrics["max_abs_logit_diff"], 0, 1e-4)
+    # Timings are the CPU's and the load's, not the lesson's: recorded here, compared by the benchmark.
+    measured("one image: torch time / onnxruntime time", metrics["latency_speedup"], 0, None)
+    measured("batch 256: onnxruntime / torch throughput", metrics["throughput_ratio"], 0, None)
 
 
 @pytest.mark.real_data
@@ -261,10 +267,11 @@ def test_int8_on_real_mnist(real_runs):
     fp32, int8 = real_runs
     assert int8["test_images"] == 10_000 and int8["calibration_images"] == 300
     assert int8["size_ratio"] == pytest.approx(3.3, abs=0.2) and int8["int8_kb"] == pytest.approx(79, abs=3)
+    measured("int8 accuracy minus fp32, points", -int8["accuracy_drop_points"], -0.3, 0.3)
     assert int8["fp32_accuracy"] == fp32["onnxruntime_accuracy"]
-    assert abs(int8["accuracy_drop_points"]) <= 0.3, "the issue's requirement: int8 within 0.3 points of fp32"
-    assert int8["int8_accuracy"] == pytest.approx(0.992, abs=0.0015)
-    assert int8["differing_predictions"] <= 25
+    measured("int8 test accuracy", int8["int8_accuracy"], 0.9905, 0.9935)
+    measured("int8 vs fp32: differing predictions of 10,000", int8["differing_predictions"], 0, 25)
+    # Timings are the CPU's and the load's: recorded here, compared by the benchmark, never asserted.
     ms = int8["ms_by_operator"]
-    assert ms["int8"]["convolution"] > ms["fp32"]["convolution"]
-    assert 0.2 < int8["int8_speed_ratio"] < 1.0
+    measured("int8 / fp32 convolution time", ms["int8"]["convolution"] / ms["fp32"]["convolution"], 0, None)
+    measured("int8 / fp32 throughput", int8["int8_speed_ratio"], 0, None)

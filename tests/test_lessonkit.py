@@ -410,6 +410,14 @@ def test_atomic_path_keeps_the_old_file_when_the_write_fails(tmp_path):
     assert target.read_text() == "first" and sorted(p.name for p in target.parent.iterdir()) == ["file.txt"]
 
 
+def test_atomic_path_onto_a_folder_is_one_clear_error(tmp_path):
+    (tmp_path / "trace.json").mkdir()
+    with pytest.raises(lk.LessonError, match="is a folder, where the lesson writes a file"):
+        with lk.atomic_path(tmp_path / "trace.json") as tmp:
+            tmp.write_text("{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trace.json"], "no temporary file left behind"
+
+
 def test_unwritable_mnist_folder_says_so(tmp_path, tiny_data_root, monkeypatch):
     import shutil
 
