@@ -27,31 +27,24 @@ Expect: the three sample drawings (0, 1, 7) are read correctly, here by onnxrunt
 from __future__ import annotations
 
 import argparse
-import errno
-import json
-import posixpath
-import shutil
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
-from functools import partial
-from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import lessonkit as lk
+from lessonkit import webserver
 
 HERE = Path(__file__).resolve().parent
 WEB = HERE / "web"                                          # the page: index.html, app.mjs, package*.json
 ORT_DIST = WEB / "node_modules" / "onnxruntime-web" / "dist"  # what `npm ci` installs, served under /ort/
 DEFAULT_MODEL = HERE.parent / "outputs" / "deploy" / "01_export_onnx" / "lenet.onnx"
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # the training pixels' mean and std, as in cnn/04_lenet.py
+MODEL_ROUTE = "/model/lenet.onnx"        # where the page fetches the model
 BOX, SIZE = 20, 28                      # MNIST: digit scaled into a 20x20 box, centred in a 28x28 field
 
 # Three hand-made digits as strokes (lists of (x, y) points, 0..1 across the drawing pad). The figure
@@ -156,107 +149,26 @@ def ensure_model(model: Path | None, default: Path, quick: bool, data_dir: str |
 
 
 def pinned_ort_version() -> str:
-    lock = json.loads((WEB / "package-lock.json").read_text(encoding="utf-8"))
-    return lock["packages"]["node_modules/onnxruntime-web"]["version"]
+    return webserver.pinned_package_version(WEB)
 
 
 def installed_ort_version() -> str | None:
-    package = ORT_DIST.parent / "package.json"
-    return json.loads(package.read_text(encoding="utf-8"))["version"] if package.is_file() else None
+    return webserver.installed_package_version(WEB)
 
 
 def npm_ci() -> None:
-    """Install exactly what package-lock.json pins. --ignore-scripts: the page needs no package's install
-    script, and not running third-party code at install time is the safer habit."""
-    npm = shutil.which("npm")
-    if npm is None:
-        raise lk.LessonError("Node.js/npm not found: the page needs onnxruntime-web from the npm registry. Install "
-                             "Node.js (it includes npm: https://nodejs.org, or `sudo apt-get install npm`) and run "
-                             "this again; --quick checks the server without it.")
-    print(f"installing onnxruntime-web {pinned_ort_version()} into {WEB / 'node_modules'} (npm ci, once) ...")
-    result = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=WEB,
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        last = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
-        raise lk.LessonError(f"`npm ci` in {WEB} failed (exit {result.returncode}): {last}")
+    webserver.npm_ci(WEB)
 
 
-# --- the server: static files with the right MIME types ------------------------------------------------
+# --- the server: exactly the files the page needs, by name (lessonkit/webserver.py) ---------------------
 
-class DemoHandler(SimpleHTTPRequestHandler):
-    """Exactly the files the page needs, by name: deploy/web's page, onnxruntime-web's dist/ files at /ort/,
-    the model at /model/lenet.onnx. Anything else is 404, a path that is not a clean one 400; never a listing."""
-
-    # Browsers refuse a module script served as anything but JavaScript, and compile .wasm while it
-    # downloads only when it comes as application/wasm: set both, whatever the OS's MIME table says.
-    extensions_map = {".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript",
-                      ".wasm": "application/wasm", ".onnx": "application/octet-stream", ".json": "application/json"}
-    PAGE = {"/": "index.html", "/index.html": "index.html", "/app.mjs": "app.mjs"}
-    ORT_KINDS = (".mjs", ".js", ".wasm")
-
-    def route(self) -> str | None:
-        """The request's path, percent-decoded and normalised ('/./a', '/a/../b', '//a' -> one form) before any
-        rule looks at it; None for a path no browser sends (a NUL byte, a backslash, bad UTF-8)."""
-        try:
-            route = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path, errors="strict")
-        except (UnicodeDecodeError, ValueError):
-            return None
-        if not route.startswith("/") or "\x00" in route or "\\" in route:
-            return None
-        return "/" + posixpath.normpath(route).lstrip("/")  # normpath keeps a leading '//' (POSIX allows it)
-
-    def translate_path(self, path: str) -> str:
-        """The one file a route names, or a path that does not exist (-> 404): no rule on the raw path."""
-        route = self.route() or ""
-        nothing = str(WEB / "no such file")
-        if route in self.PAGE:
-            return str(WEB / self.PAGE[route])
-        if route == "/model/lenet.onnx":
-            return str(self.server.model_path)
-        name = route.removeprefix("/ort/")
-        if route.startswith("/ort/") and "/" not in name and name.endswith(self.ORT_KINDS):
-            return str(ORT_DIST / name)
-        return nothing
-
-    def send_head(self):
-        if self.route() is None:
-            self.send_error(HTTPStatus.BAD_REQUEST, "bad path")
-            return None
-        return super().send_head()
-
-    def list_directory(self, path):  # never reached (translate_path names files only); a listing would leak
-        self.send_error(HTTPStatus.NOT_FOUND, "not found")
-        return None
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-cache")  # an edited page shows on reload
-        super().end_headers()
-
-    def log_message(self, format, *args):  # quiet: one line per request would bury the address
-        pass
-
-
-class DemoServer(ThreadingHTTPServer):
-    allow_reuse_address = sys.platform != "win32"  # on Windows it would let two servers share a port
-    allow_reuse_port = False                       # a taken port must be an error, not shared
-
-    def handle_error(self, request, client_address):
-        """A browser that closes the connection mid-file (a reload, a cancelled download) is normal: no
-        traceback for that on the console. Anything else is still reported."""
-        if isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipeError, ConnectionResetError, ...
-            return
-        super().handle_error(request, client_address)
-
-
-def bind_server(port: int) -> DemoServer:
-    """Take the port on 127.0.0.1 (this machine only; 0 = any free port). Serving starts later."""
-    try:
-        return DemoServer(("127.0.0.1", port), partial(DemoHandler, directory=str(WEB)))
-    except OSError as err:
-        if err.errno == errno.EADDRINUSE:
-            raise lk.LessonError(f"port {port} on 127.0.0.1 is taken (is the demo already running?): stop that "
-                                 f"server or choose another port, e.g. --port {port + 1}") from None
-        raise lk.LessonError(f"cannot serve on 127.0.0.1:{port}: {err.strerror or err}") from None
+def bind_server(port: int):
+    """deploy/web's page, onnxruntime-web's dist/ files at /ort/, the model at /model/lenet.onnx (set
+    server.routes[MODEL_ROUTE] before serving); anything else is 404, a path that is not a clean one 400."""
+    server = webserver.bind_page_server(port, WEB, {"/": WEB / "index.html", "/index.html": WEB / "index.html",
+                                                    "/app.mjs": WEB / "app.mjs"},
+                                        {"/ort/": (ORT_DIST, (".mjs", ".js", ".wasm"))})
+    return server
 
 
 def check_served(base: str, model: Path, with_ort: bool) -> list[dict]:
@@ -265,19 +177,7 @@ def check_served(base: str, model: Path, with_ort: bool) -> list[dict]:
     if with_ort:
         wanted |= {"/ort/ort.wasm.min.mjs": "text/javascript", "/ort/ort-wasm-simd-threaded.mjs": "text/javascript",
                    "/ort/ort-wasm-simd-threaded.wasm": "application/wasm"}
-    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # localhost, never a proxy
-    served = []
-    for route, mime in wanted.items():
-        with no_proxy.open(base + route, timeout=10) as answer:
-            body = answer.read()
-            got = answer.headers.get_content_type()
-        if got != mime:
-            raise lk.LessonError(f"{route} was served as {got}, expected {mime}")
-        if route.startswith("/model/") and body != model.read_bytes():
-            raise lk.LessonError(f"{route} is not the bytes of {model}")
-        served.append({"route": route, "type": got, "bytes": len(body)})
-        print(f"  {route:36s} {got:26s} {len(body):>11,} bytes")
-    return served
+    return webserver.check_served(base, wanted, {"/model/lenet.onnx": model})
 
 
 # --- the figure: each preprocessing step, and what onnxruntime (Python) reads -------------------------
@@ -339,7 +239,7 @@ def main(argv=None):
     with bind_server(0 if args.quick else args.port) as server:
         # --- the model, and onnxruntime-web (the browser's onnxruntime) ---
         default = run.out / "01_export_onnx" / "lenet.onnx" if args.quick else DEFAULT_MODEL
-        server.model_path = model = ensure_model(args.model, default, args.quick, args.data_dir)
+        server.routes[MODEL_ROUTE] = model = ensure_model(args.model, default, args.quick, args.data_dir)
         # the page feeds 'image' (batch, 1, 28, 28) and reads 'logits' (batch, 10): another model is refused here
         lk.check_onnx_model(model, {"image": [None, 1, 28, 28]}, {"logits": [None, 10]},
                             expected="LeNet as python deploy/01_export_onnx.py exports it (lenet.onnx)")

@@ -119,7 +119,7 @@ def real_model(tmp_path_factory) -> Path:
 def serving(model: Path):
     """The lesson's own server (bind_server + DemoHandler) on a free port, in a background thread."""
     with demo.bind_server(0) as server:
-        server.model_path = model
+        server.routes[demo.MODEL_ROUTE] = model
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -408,7 +408,7 @@ def test_another_onnx_model_is_refused_before_serving(tmp_path):
 
 
 def test_missing_npm_names_nodejs(monkeypatch):
-    monkeypatch.setattr(demo.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(lk.LessonError, match="Node.js/npm not found"):
         demo.npm_ci()
 
