@@ -419,7 +419,8 @@ def main(argv=None):
     first = faces.photo <= ENROLL_PHOTOS
     everyone, _ = enrol(all_emb[first], faces.labels[first])
     lk.save_checkpoint({"model": embedder.state_dict(), "people": len(seen), "names": faces.names,
-                        "gallery": everyone, "threshold": check["threshold"]}, run.out / "recognizer.pt")
+                        "gallery": everyone, "threshold": check["threshold"],
+                        "unseen": [faces.names[i] for i in unseen.tolist()]}, run.out / "recognizer.pt")
     print(f"saved {run.out / 'recognizer.pt'} (try --predict PHOTO)")
     return run.finish({
         "eigenfaces_accuracy": eigen_acc, "eigenfaces_seconds": eigen_s, "cnn_accuracy": cnn_acc,
