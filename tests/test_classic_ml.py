@@ -296,16 +296,16 @@ def test_network_reaches_the_digits_floor(tmp_path):
     """The lesson at its default settings (30 epochs, a couple of seconds)."""
     record = net.main(["--device", "cpu", "--out", str(tmp_path)])
     metrics = record["metrics"]
-    # guards the docstring's and README's "0.976 test accuracy (11 of 450 wrong)": +- 2 digits (0.0045)
-    measured("test accuracy", metrics["test_accuracy"], 0.9715, 0.9805)
+    # guards the docstring's and README's "0.976 at seed 0, 0.964-0.976 over seeds 0-4 (floor 0.95)"
+    measured("test accuracy", metrics["test_accuracy"], 0.955, 0.985)
     measured("test accuracy (floor 0.95)", metrics["test_accuracy"], 0.95, None)  # COURSE.md's floor
     history = metrics["history"]
-    measured("last / first epoch's train loss", history[-1]["train_loss"] / history[0]["train_loss"], 0, 0.2)
-    # "gradient-check relative error around 1e-9": within a factor of 10
-    measured("gradient check relative error", metrics["gradient_check_relative_error"], 1e-10, 1e-8)
+    measured("last / first epoch's train loss", history[-1]["train_loss"] / history[0]["train_loss"], 0.025, 0.06)
+    # "gradient-check relative error 1e-9 to 2e-9"
+    measured("gradient check relative error", metrics["gradient_check_relative_error"], 5e-10, 5e-9)
     assert (tmp_path / "curves.png").is_file() and (tmp_path / "predictions.png").is_file()
-    # standardise()'s docstring: standardised inputs reach 0.95 after 8 epochs (raw inputs: see below)
-    assert first_epoch_reaching([h["test_accuracy"] for h in metrics["history"]], 0.95) == 8
+    # standardise()'s docstring: standardised inputs reach 0.95 after 8 epochs at seed 0, 7 to 12 over seeds 0-4
+    measured("first epoch at 0.95", first_epoch_reaching([h["test_accuracy"] for h in history], 0.95), 6, 14)
 
 
 def test_raw_pixels_need_about_twice_the_epochs():

@@ -86,8 +86,8 @@ def test_the_bug_still_learns_only_more_slowly_on_the_tiny_fixture(tmp_path, tin
         assert record["metrics"]["relu_logits"] is relu_logits
         accuracy[relu_logits] = record["metrics"]["test_accuracy"]
     measured("fixed network, tiny fixture, 5 epochs", accuracy[False], 0.9, None)
-    measured("ReLU on the logits (the bug), tiny fixture, 5 epochs", accuracy[True], 0.5, None)  # chance is 0.1
-    measured("fixed minus bug, test accuracy", accuracy[False] - accuracy[True], 0.01, None)
+    measured("ReLU on the logits (the bug), tiny fixture, 5 epochs", accuracy[True], 0.35, None)  # chance: 0.1
+    measured("fixed minus bug, test accuracy", accuracy[False] - accuracy[True], 0.1, None)
 
 
 @pytest.mark.real_data
@@ -223,7 +223,7 @@ def test_early_stopping_restores_the_best_epochs_weights_exactly():
     torch.manual_seed(SEED)
     model = opt11.make_model()
     history, best, _ = opt11.train_with_early_stopping(model, *data, epochs=60, patience=3, **settings)
-    measured("best epoch of 60, patience 3", best, 2, 56)  # it stopped early, after the best epoch
+    measured("best epoch of 60, patience 3", best, 1, 56)  # it stopped early, after the best epoch
     assert len(history) == best + 3, "patience epochs without improvement, then stop"
     assert history[best - 1]["val_loss"] == min(h["val_loss"] for h in history)
     assert history[-1]["val_loss"] > history[best - 1]["val_loss"]

