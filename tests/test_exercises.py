@@ -77,6 +77,11 @@ def test_the_command_line_exit_statuses(tmp_path):
     assert solutions.returncode == 0 and "3 of 3 passed" in solutions.stdout, solutions.stdout + solutions.stderr
     stubs = run("tensors/01")
     assert stubs.returncode == 1 and "not yet  BROADCAST_SHAPE" in stubs.stdout
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("BROADCAST_SHAPE = (3, 2, 4)\n")
+    hinted = run("tensors/01", "--file", str(wrong))
+    assert hinted.returncode == 1 and "not yet  BROADCAST_SHAPE: align the two shapes" in hinted.stdout, hinted.stdout
+    assert "your code raised" not in hinted.stdout.split("pairwise")[0]
     unknown = run("nothing/99")
     assert unknown.returncode == 2 and "no exercises for 'nothing/99'" in unknown.stderr
     assert "Traceback" not in stubs.stderr + unknown.stderr
