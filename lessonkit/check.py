@@ -81,7 +81,21 @@ def answer_file(check_file: Path, solutions: bool) -> Path:
 
 
 def run_checks(check_file: Path, answers_path: Path) -> list[Result]:
-    """Run every check of one lesson against one answers file; never raises for a wrong answer."""
+    """Run every check of one lesson against one answers file; never raises for a wrong answer.
+
+    One torch thread: the checks run tiny tensors, where a second thread only waits (on a busy machine a
+    tiny training loop ran 10-50x slower with two), and a fixed thread count keeps a seeded check's numbers."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _run_checks(check_file, answers_path)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_checks(check_file: Path, answers_path: Path) -> list[Result]:
     checks = load_file(check_file, f"_checks_{check_file.parent.name}_{check_file.stem}")
     functions = [(name.removeprefix("check_"), f) for name, f in vars(checks).items()
                  if name.startswith("check_") and inspect.isfunction(f) and f.__module__ == checks.__name__]
