@@ -122,3 +122,22 @@ def real_image_copy(dest: Path, name: str = "MNIST") -> Path:
     data = dest / "data"
     shutil.copytree(root / name / "raw", data / name / "raw", ignore=shutil.ignore_patterns("*-ubyte"))
     return data
+
+
+@pytest.fixture(scope="session")
+def real_faces_run(tmp_path_factory):
+    """cnn/15 at its defaults on a copy of the real AT&T faces, once per session (about a minute): its
+    metrics, its --out (with recognizer.pt) and the data root. test_faces and test_deploy_faces share it."""
+    import shutil
+
+    source = real_data_root() / "att_faces"
+    if not source.is_dir():
+        pytest.skip(f"real_data: {source} is missing")
+    root = tmp_path_factory.mktemp("real_faces")
+    shutil.copytree(source, root / "data" / "att_faces")
+    lesson = load_lesson(REPO / "cnn" / "15_face_recognition.py")
+    with pytest.MonkeyPatch.context() as env:  # offline, the published checksums checked
+        env.setenv("LESSONS_OFFLINE", "1")
+        env.delenv("LESSONS_UNVERIFIED_DATA", raising=False)
+        record = lesson.main(["--device", "cpu", "--data-dir", str(root / "data"), "--out", str(root / "out")])
+    return record["metrics"], root / "out", root / "data"

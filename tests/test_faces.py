@@ -317,13 +317,11 @@ def test_crop_constants_match_the_haar_boxes_on_the_real_photos(tmp_path):
 
 
 @pytest.mark.real_data
-def test_default_run_on_the_real_faces_and_predict(tmp_path):
+def test_default_run_on_the_real_faces_and_predict(real_faces_run, tmp_path):
     """Guards the Expect over its measured spread (eigenfaces 0.87-0.915, CNN 0.96-0.995, CNN minus eigenfaces
     0.075-0.12, unseen 0.90-0.957, EER 0.035-0.116, AUC 0.93-0.99, --predict 2-3 of 3 named right); then
     --predict on photos the cascade must find, one face and two."""
-    data = _real_faces(tmp_path)
-    out = tmp_path / "out"
-    m = faces_lesson.main(["--device", "cpu", "--data-dir", str(data), "--out", str(out)])["metrics"]
+    m, out, data = real_faces_run
     measured("eigenfaces accuracy", m["eigenfaces_accuracy"], 0.84, 0.94)
     measured("CNN accuracy", m["cnn_accuracy"], 0.94, 1.0)
     measured("CNN minus eigenfaces", m["cnn_minus_eigenfaces"], 0.04, None)
