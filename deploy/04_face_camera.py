@@ -24,9 +24,10 @@ Run:    python deploy/04_face_camera.py [--recognizer outputs/cnn/15_face_recogn
 Prints: the recogniser, the export check (torch vs onnxruntime on every photo), each file the page fetches,
         then the address.
 Saves:  outputs/deploy/04_face_camera/{face_embedding.onnx, face_meta.json, metrics.json}
-Expect: the exported embedding agrees with torch to within 1e-4 on all 400 photos (about 1e-6), and
-        onnxruntime names the enrolled people's photos as torch does. In chromium with a fake camera, two
-        people enrolled from their first photos are named from their others, and a third is "unknown".
+Expect: the exported embedding agrees with torch to within 1e-4 on all 400 photos (about 1e-7), and with
+        everyone enrolled from photos 1-3 onnxruntime names all 280 other photos as torch does. In chromium with
+        a fake camera, two people cnn/15 never saw, enrolled from a clip of their first 3 photos, are named from
+        another photo and a third is "unknown", as onnxruntime in Python says for the same frames.
 """
 
 from __future__ import annotations
