@@ -230,6 +230,8 @@ def main(argv=None):
     photo = lk.read_grey_image(args.photo) if args.photo else None  # a bad photo is a DataError before any work
 
     with bind_server(0 if args.quick else args.port) as server:
+        # The photos the export is checked on, first: missing or damaged data is one DataError before any work.
+        inputs, labels, photo_numbers = photos_as_page_inputs(run.data_dir)
         # --- the recogniser cnn/15 trained, exported: the embedding with its mirror image, in one file ---
         default = run.out / "15_face_recognition" / "recognizer.pt" if args.quick else DEFAULT_RECOGNIZER
         recognizer = ensure_recognizer(args.recognizer, default, args.quick, args.data_dir)
@@ -237,7 +239,6 @@ def main(argv=None):
         print(f"recogniser: {recognizer} (trained on {state['people']} people; unknown beyond distance "
               f"{float(state['threshold']):.3f})")
         onnx_path = export(model, run.out / "face_embedding.onnx")
-        inputs, labels, photo_numbers = photos_as_page_inputs(run.data_dir)
         check = check_export(model, onnx_path, inputs, labels, photo_numbers)
         difference = check["max_difference"]
         print(f"exported {onnx_path} ({onnx_path.stat().st_size / 1024:.0f} KB): on {len(inputs)} photos, as the "
