@@ -26,11 +26,9 @@ Expect: the three sample drawings (0, 1, 7) are read correctly, here by onnxrunt
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -216,16 +214,10 @@ def plot_steps(session, path, show: bool) -> dict[int, tuple[int, float]]:
     return readings
 
 
-def port_number(text: str) -> int:
-    port = lk.non_negative_int(text)
-    if port > 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {port}")
-    return port
-
 
 def main(argv=None):
     parser = lk.make_parser(__doc__)
-    parser.add_argument("--port", type=port_number, default=8000,
+    parser.add_argument("--port", type=webserver.port_number, default=8000,
                         help="port on 127.0.0.1 (default: 8000; 0 = any free port)")
     parser.add_argument("--model", type=Path, default=None,
                         help=f"the ONNX model (default: {DEFAULT_MODEL.relative_to(HERE.parent)}, or with --quick "
@@ -265,18 +257,9 @@ def main(argv=None):
             base = f"http://127.0.0.1:{server.server_address[1]}"
             served = check_served(base, model, with_ort=ort_version is not None)
             if not args.quick:
-                t0 = time.perf_counter()
-                try:  # the address is printed inside: a Ctrl-C from then on is a normal stop
-                    print(f"\nserving the demo at {base}/  (open it in a browser and draw a digit; Ctrl-C stops)",
-                          flush=True)
-                    while args.serve_seconds is None or time.perf_counter() - t0 < args.serve_seconds:
-                        time.sleep(0.2)
-                except KeyboardInterrupt:  # Ctrl-C where lessonkit's handler is not installed (a notebook)
-                    pass
-                except SystemExit as stop:  # lessonkit's Ctrl-C/kill handler: for a server, the normal end
-                    if isinstance(stop, lk.LessonError) or stop.code not in (130, 143):
-                        raise
-                served_seconds = time.perf_counter() - t0
+                served_seconds = webserver.serve_until_stopped(
+                    f"\nserving the demo at {base}/  (open it in a browser and draw a digit; Ctrl-C stops)",
+                    args.serve_seconds)
         finally:
             server.shutdown()  # stops serve_forever; leaving the `with` block releases the port
     print(f"server stopped after {served_seconds:.1f} s")

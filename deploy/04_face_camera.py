@@ -24,19 +24,18 @@ Run:    python deploy/04_face_camera.py [--recognizer outputs/cnn/15_face_recogn
 Prints: the recogniser, the export check (torch vs onnxruntime on every photo), each file the page fetches,
         then the address.
 Saves:  outputs/deploy/04_face_camera/{face_embedding.onnx, face_meta.json, metrics.json}
-Expect: the exported embedding agrees with torch to within 1e-4 on all 400 photos (about 1e-7), and with
-        everyone enrolled from photos 1-3 onnxruntime names all 280 other photos as torch does. In chromium with
-        a fake camera, two people cnn/15 never saw, enrolled from a clip of their first 3 photos, are named from
-        another photo and a third is "unknown", as onnxruntime in Python says for the same frames.
+Expect: the exported embedding agrees with torch to within 1e-4 on all 400 photos (1.2e-7 on the tests' fixture
+        photos), and with everyone enrolled from photos 1-3 onnxruntime names all 280 other photos as torch
+        does. In chromium with a fake camera, two people cnn/15 never saw, enrolled from a clip of their first 3
+        photos, are named from another photo and a third is "unknown", as onnxruntime in Python says for the
+        same frames.
 """
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -207,16 +206,10 @@ def bind_server(port: int):
     return webserver.bind_page_server(port, WEB, routes, {"/ort/": (ORT_DIST, (".mjs", ".js", ".wasm"))})
 
 
-def port_number(text: str) -> int:
-    port = lk.non_negative_int(text)
-    if port > 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {port}")
-    return port
-
 
 def main(argv=None):
     parser = lk.make_parser(__doc__)
-    parser.add_argument("--port", type=port_number, default=8001,
+    parser.add_argument("--port", type=webserver.port_number, default=8001,
                         help="port on 127.0.0.1 (default: 8001; 0 = any free port)")
     parser.add_argument("--recognizer", type=Path, default=None,
                         help=f"cnn/15's recognizer.pt (default: {DEFAULT_RECOGNIZER.relative_to(HERE.parent)}, "
@@ -273,18 +266,9 @@ def main(argv=None):
                 wanted |= {"/ort/ort.wasm.min.mjs": "text/javascript"}
             served = webserver.check_served(base, wanted, {MODEL_ROUTE: onnx_path})
             if not args.quick:
-                t0 = time.perf_counter()
-                try:  # the address is printed inside: a Ctrl-C from then on is a normal stop
-                    print(f"\nserving the face demo at {base}/faces.html  (allow the camera, put your face in the "
-                          "box, type your name, Enrol; Ctrl-C stops)", flush=True)
-                    while args.serve_seconds is None or time.perf_counter() - t0 < args.serve_seconds:
-                        time.sleep(0.2)
-                except KeyboardInterrupt:
-                    pass
-                except SystemExit as stop:  # lessonkit's Ctrl-C/kill handler: for a server, the normal end
-                    if isinstance(stop, lk.LessonError) or stop.code not in (130, 143):
-                        raise
-                served_seconds = time.perf_counter() - t0
+                served_seconds = webserver.serve_until_stopped(
+                    f"\nserving the face demo at {base}/faces.html  (allow the camera, put your face in the box, "
+                    "type your name, Enrol; Ctrl-C stops)", args.serve_seconds)
         finally:
             server.shutdown()
     print(f"server stopped after {served_seconds:.1f} s")

@@ -9,12 +9,14 @@ is ever listed. Not the subject of a lesson: the lessons' subject is the page an
 
 from __future__ import annotations
 
+import argparse
 import errno
 import json
 import posixpath
 import shutil
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 from functools import partial
@@ -22,6 +24,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from .cli import non_negative_int
 from .errors import LessonError
 
 
@@ -101,6 +104,30 @@ def bind_page_server(port: int, folder: Path, routes: dict[str, Path],
         raise LessonError(f"cannot serve on 127.0.0.1:{port}: {err.strerror or err}") from None
     server.routes, server.prefixes = dict(routes), dict(prefixes or {})
     return server
+
+
+def port_number(text: str) -> int:
+    """argparse type for --port: 0..65535 (0 = any free port)."""
+    port = non_negative_int(text)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {port}")
+    return port
+
+
+def serve_until_stopped(message: str, seconds: float | None = None) -> float:
+    """Print `message` (the address), then wait while the server thread serves: until Ctrl-C or a kill, or for
+    `seconds`. Returns the seconds served. A Ctrl-C from then on is a server's normal end, not an error."""
+    start = time.perf_counter()
+    try:
+        print(message, flush=True)
+        while seconds is None or time.perf_counter() - start < seconds:
+            time.sleep(0.2)
+    except KeyboardInterrupt:  # Ctrl-C where lessonkit's handler is not installed (a notebook)
+        pass
+    except SystemExit as stop:  # lessonkit's Ctrl-C/kill handler: for a server, the normal end
+        if isinstance(stop, LessonError) or stop.code not in (130, 143):
+            raise
+    return time.perf_counter() - start
 
 
 def check_served(base: str, wanted: dict[str, str], same_bytes: dict[str, Path] | None = None) -> list[dict]:

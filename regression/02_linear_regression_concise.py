@@ -17,7 +17,7 @@ Expect: w about [2.000, -3.400], b about 4.200 (errors below 0.01), the same ans
 comparing the two at one --lr: nn.MSELoss has no 1/2, so its step is twice lesson 01's (01 at lr 0.06
 moves exactly as 02 at lr 0.03).
 From a start of MSE 32-36, at lr 0.03 (the ranges are over seeds 0-4): SGD is within 5x of the noise level
-(1e-4) after one epoch, momentum overshoots first (5x to 42x), and both are on it (1.0x-1.2x) after two;
+(1e-4) after one epoch, momentum overshoots first (4.6x to 42x), and both are on it (1.0x-1.2x) after two;
 RMSprop gets there in three; Adam (steps of about lr per coordinate) is still at 0.007-0.013 after three, and
 Adagrad (whose steps shrink as squared gradients pile up) is far from done at 19-21. About 3 seconds.
 """

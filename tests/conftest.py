@@ -124,6 +124,25 @@ def real_image_copy(dest: Path, name: str = "MNIST") -> Path:
     return data
 
 
+def missing_browser_part(reason: str):
+    """Skip a browser test with the reason; with LESSONS_REQUIRE_BROWSER=1 (set by .ci/run) fail instead."""
+    if os.environ.get("LESSONS_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (LESSONS_REQUIRE_BROWSER is set: the browser tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the session. Its sync API runs an event loop in this thread, and a second
+    sync_playwright() inside the first is an error, so deploy/03's and deploy/04's browser tests share this."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_browser_part("playwright (Python) not installed: pip install -r requirements.txt")
+    with sync_playwright() as driver:
+        yield driver
+
+
 @pytest.fixture(scope="session")
 def real_faces_run(tmp_path_factory):
     """cnn/15 at its defaults on a copy of the real AT&T faces, once per session (about a minute): its

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, load_lesson
-from test_deploy_web import _missing
+from conftest import REPO, load_lesson, missing_browser_part
 
 import lessonkit as lk
 
@@ -84,14 +83,10 @@ def test_a_photo_that_is_not_an_image_is_refused_before_any_work(tmp_path, tiny_
 def chromium_path():
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        _missing("chromium not found (Debian: apt-get install chromium): the page's browser tests need it")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _missing("playwright (Python) not installed: pip install -r requirements.txt")
+        missing_browser_part("chromium not found (Debian: apt-get install chromium): the page's browser tests need it")
     if lk.webserver.installed_package_version(faces.WEB) != lk.webserver.pinned_package_version(faces.WEB):
         if shutil.which("npm") is None:
-            _missing("npm not found: install Node.js/npm to run the web page's browser tests")
+            missing_browser_part("npm not found: install Node.js/npm to run the web page's browser tests")
         lk.webserver.npm_ci(faces.WEB)
     return path
 
@@ -145,17 +140,15 @@ def python_embedding(onnx_path: Path, frame: np.ndarray) -> np.ndarray:
     return session.run(["embedding"], {"face": faces.preprocess_frame(frame)})[0][0]
 
 
-def test_page_preprocessing_and_embedding_equal_pythons(quick_run, chromium_path, tmp_path):
+def test_page_preprocessing_and_embedding_equal_pythons(quick_run, chromium_path, playwright_driver, tmp_path):
     """The same RGB frame through the page's preprocess() and embed() and through preprocess_frame() and
     onnxruntime in Python. Without a camera the page says what to do."""
-    from playwright.sync_api import sync_playwright
-
     _, out = quick_run
     rng = np.random.default_rng(1)
     frame = rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)
     rgba = np.concatenate([frame, np.full((480, 640, 1), 255, np.uint8)], axis=2)
-    with serving(out) as base, sync_playwright() as playwright:
-        context, page = open_page(playwright, chromium_path, tmp_path / "profile", base, clip=None)
+    with serving(out) as base:
+        context, page = open_page(playwright_driver, chromium_path, tmp_path / "profile", base, clip=None)
         try:
             assert "No camera" in page.text_content("#status") and "--photo" in page.text_content("#status")
             script = """async (b64) => {
@@ -171,15 +164,13 @@ def test_page_preprocessing_and_embedding_equal_pythons(quick_run, chromium_path
     assert np.abs(np.array(got["embedding"]) - python_embedding(out / "face_embedding.onnx", frame)).max() < 1e-4
 
 
-def enrol_and_name(chromium, out: Path, tmp_path: Path, people: dict[str, list[np.ndarray]], queries,
+def enrol_and_name(playwright, chromium, out: Path, tmp_path: Path, people: dict[str, list[np.ndarray]], queries,
                    screenshot: Path | None = None, enrol_photos: int = 1):
     """Enrol each person of `people` from a clip of their first `enrol_photos` photos (one browser launch each;
     the page's 5 enrolment frames, about 150 ms apart, then see each of them), then open a clip of each query
     photo; return the page's answers (and save a screenshot of the first one's page)."""
-    from playwright.sync_api import sync_playwright
-
     profile, answers = tmp_path / "profile", []
-    with serving(out) as base, sync_playwright() as playwright:
+    with serving(out) as base:
         for name, photos in people.items():
             clip = write_y4m(tmp_path / f"enrol_{name}.y4m", [faces.photo_frame(p) for p in photos[:enrol_photos]],
                              repeat=2 if enrol_photos > 1 else 10)
@@ -220,14 +211,15 @@ def _att_people(root: Path, names: list[str]) -> dict[str, list[np.ndarray]]:
     return {name: [lk.read_grey_image(root / "att_faces" / name / f"{k}.pgm") for k in range(1, 11)] for name in names}
 
 
-def test_fake_camera_enrol_then_name_as_python_does(quick_run, chromium_path, tmp_path, tiny_data_root):
+def test_fake_camera_enrol_then_name_as_python_does(quick_run, chromium_path, playwright_driver, tmp_path,
+                                                    tiny_data_root):
     record, out = quick_run
     state = lk.load_checkpoint(out / "15_face_recognition" / "recognizer.pt")
     a, b, c = state["unseen"][:3]
     people = _att_people(tiny_data_root, [a, b, c])
     queries = [people[a][5], people[b][5], people[c][5]]
     enrolled = {a: people[a], b: people[b]}
-    page = enrol_and_name(chromium_path, out, tmp_path, enrolled, queries)
+    page = enrol_and_name(playwright_driver, chromium_path, out, tmp_path, enrolled, queries)
     python = python_answers(out, enrolled, queries, record["metrics"]["threshold"])
     for got, want in zip(page, python):
         assert abs(got["distance"] - want["distance"]) < 0.02, (got, want)
@@ -270,7 +262,8 @@ def _pick_cases(out: Path, people: dict[str, list[np.ndarray]], threshold: float
 
 
 @pytest.mark.real_data
-def test_fake_camera_names_two_unseen_people_and_not_a_third(real_faces_run, chromium_path, tmp_path):
+def test_fake_camera_names_two_unseen_people_and_not_a_third(real_faces_run, chromium_path, playwright_driver,
+                                                             tmp_path):
     """Guards the Expect: cnn/15 at its defaults; two people it never saw, enrolled on the page from a clip of
     their first 3 photos, named from another, and a third unseen person "unknown" (the cases picked where the
     model is right with a margin in Python: the page must then agree; how often the model is right is cnn/15's
@@ -294,6 +287,6 @@ def test_fake_camera_names_two_unseen_people_and_not_a_third(real_faces_run, chr
     people = _att_people(data, unseen)
     (a, ka), (b, kb), (c, kc) = _pick_cases(out, people, m["threshold"])
     shot = Path(os.environ.get("LESSONS_SCREENSHOT_TO") or tmp_path / "face_demo.png")
-    answers = enrol_and_name(chromium_path, out, tmp_path, {a: people[a], b: people[b]},
+    answers = enrol_and_name(playwright_driver, chromium_path, out, tmp_path, {a: people[a], b: people[b]},
                              [people[a][ka], people[b][kb], people[c][kc]], shot, enrol_photos=3)
     assert [x["name"] for x in answers] == [a, b, "unknown"], answers

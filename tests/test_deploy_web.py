@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, load_lesson, real_image_copy
+from conftest import REPO, load_lesson, missing_browser_part, real_image_copy
 from fixtures import onnx_identity
 
 import lessonkit as lk
@@ -41,10 +41,7 @@ demo = load_lesson(REPO / "deploy" / "03_web_demo.py")
 TOLERANCE = 1e-5  # page vs Python, on float32 inputs up to 2.8 (float32 spacing there: 2.4e-7)
 
 
-def _missing(reason: str):
-    if os.environ.get("LESSONS_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason} (LESSONS_REQUIRE_BROWSER is set: the browser tests must run)")
-    pytest.skip(reason)
+_missing = missing_browser_part
 
 
 # --- fixtures: onnxruntime-web, the browser, the models, the server ------------------------------------
@@ -60,19 +57,14 @@ def ort_web():
 
 
 @pytest.fixture(scope="session")
-def browser(ort_web):
+def browser(ort_web, playwright_driver):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         _missing("chromium not found (Debian: apt-get install chromium): the page's browser tests need it")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright (Python) not installed: pip install -r requirements.txt")
-    with sync_playwright() as playwright:
-        # Playwright's own browser download is not used: it drives the system's chromium.
-        browser = playwright.chromium.launch(executable_path=chromium)
-        yield browser
-        browser.close()
+    # Playwright's own browser download is not used: it drives the system's chromium.
+    browser = playwright_driver.chromium.launch(executable_path=chromium)
+    yield browser
+    browser.close()
 
 
 def export_lenet(path: Path, state_dict=None) -> Path:

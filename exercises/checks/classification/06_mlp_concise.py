@@ -1,7 +1,6 @@
 """Checks for exercises/classification/06_mlp_concise.py (run: python -m lessonkit.check classification/06)."""
 
 import math
-from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -9,17 +8,6 @@ from torch import nn
 from lessonkit.check import NotYet, lesson
 
 concise = lesson("classification/06_mlp_concise.py")
-
-
-@contextmanager
-def _one_thread():
-    """Tiny tensors train fastest on one thread (more only wait on each other), and the same on any machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def check_DEFAULT_WEIGHT_BOUND_784(answer):
@@ -38,7 +26,7 @@ def _images(generator, n=60):
 
 
 def check_MLP(answer):
-    with torch.random.fork_rng(), _one_thread():
+    with torch.random.fork_rng():
         torch.manual_seed(0)
         model = answer(32)
         if not isinstance(model, nn.Module):

@@ -1,7 +1,5 @@
 """Checks for exercises/classification/09_activations.py (run: python -m lessonkit.check classification/09)."""
 
-from contextlib import contextmanager
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -9,17 +7,6 @@ from torch import nn
 from lessonkit.check import NotYet, lesson
 
 activations = lesson("classification/09_activations.py")
-
-
-@contextmanager
-def _one_thread():
-    """Tiny tensors train fastest on one thread (more only wait on each other), and the same on any machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def check_NEVER_SATURATING(answer):
@@ -69,16 +56,15 @@ def check_LearnableSwish(answer):
 def check_init_stack_weight_(answer):
     spread = lesson("classification/09_activations.py")   # a fresh copy whose init_weight we may replace
     spread.init_weight = lambda weight, act, init, generator: answer(weight, act, generator)
-    with _one_thread():
-        for act in ("relu", "tanh"):
-            for seed in (0, 1):
-                forward, backward = spread.stack_spread(act, "yours", 20, "cpu", width=256, batch=256, seed=seed)
-                if not torch.isfinite(forward).all() or forward.min() == 0:
-                    raise NotYet(f"with {act} some layer's output is 0, inf or NaN: fill every entry of the weight")
-                if forward.max() / forward.min() > 4:
-                    raise NotYet(f"with {act} the forward spread goes from {forward[0]:.3g} (layer 1) to "
-                                 f"{forward[-1]:.3g} (layer 20): each layer multiplies it by about sqrt(width * "
-                                 "var(w) * what the activation keeps); choose var(w) to make that 1")
-                if backward.max() / backward.min() > 10:
-                    raise NotYet(f"with {act} the forward spread holds but the gradient's does not "
-                                 f"({backward[-1]:.3g} at layer 20, {backward[0]:.3g} at layer 1)")
+    for act in ("relu", "tanh"):
+        for seed in (0, 1):
+            forward, backward = spread.stack_spread(act, "yours", 20, "cpu", width=256, batch=256, seed=seed)
+            if not torch.isfinite(forward).all() or forward.min() == 0:
+                raise NotYet(f"with {act} some layer's output is 0, inf or NaN: fill every entry of the weight")
+            if forward.max() / forward.min() > 4:
+                raise NotYet(f"with {act} the forward spread goes from {forward[0]:.3g} (layer 1) to "
+                             f"{forward[-1]:.3g} (layer 20): each layer multiplies it by about sqrt(width * "
+                             "var(w) * what the activation keeps); choose var(w) to make that 1")
+            if backward.max() / backward.min() > 10:
+                raise NotYet(f"with {act} the forward spread holds but the gradient's does not "
+                             f"({backward[-1]:.3g} at layer 20, {backward[0]:.3g} at layer 1)")

@@ -1,24 +1,11 @@
 """Checks for exercises/classification/11_optimizers_and_schedules.py
 (run: python -m lessonkit.check classification/11)."""
 
-from contextlib import contextmanager
-
 import torch
 
 from lessonkit.check import NotYet, lesson
 
 optimizers = lesson("classification/11_optimizers_and_schedules.py")
-
-
-@contextmanager
-def _one_thread():
-    """Tiny tensors train fastest on one thread (more only wait on each other), and the same on any machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _diverges(lr: float) -> bool:
@@ -31,28 +18,26 @@ def check_LARGEST_STABLE_SGD_LR(answer):
         raise NotImplementedError
     if not isinstance(answer, (int, float)) or answer <= 0:
         raise NotYet("give a positive number, the learning rate")
-    with _one_thread():
-        if _diverges(answer * 0.97):
-            raise NotYet("too large: just below your value SGD already diverges; lower it")
-        if not _diverges(answer * 1.03):
-            raise NotYet("too small: just above your value SGD still converges. One step multiplies y by "
-                         "(1 - lr * 4), the curvature along y: when does that factor leave [-1, 1]?")
+    if _diverges(answer * 0.97):
+        raise NotYet("too large: just below your value SGD already diverges; lower it")
+    if not _diverges(answer * 1.03):
+        raise NotYet("too small: just above your value SGD still converges. One step multiplies y by "
+                     "(1 - lr * 4), the curvature along y: when does that factor leave [-1, 1]?")
 
 
 def check_adam_path(answer):
-    with _one_thread():
-        for lr, steps, betas in ((0.5, 40, (0.9, 0.999)), (0.05, 25, (0.8, 0.99)), (0.3, 3, (0.0, 0.9))):
-            got = answer(lr, steps, betas)
-            if not isinstance(got, torch.Tensor) or got.shape != (steps + 1, 2):
-                raise NotYet(f"for {steps} steps return ({steps + 1}, 2): the start, then one point per step")
-            if not torch.allclose(got[0].float(), torch.tensor(optimizers.START)):
-                raise NotYet(f"the path starts at the lesson's START, {optimizers.START}")
-            twin = optimizers.optimizer_path(torch.optim.Adam, {"lr": lr, "betas": betas}, steps)
-            if not torch.allclose(got.float(), twin, atol=1e-4):
-                first = next(i for i in range(1, steps + 1) if not torch.allclose(got[i].float(), twin[i], atol=1e-4))
-                raise NotYet(f"with lr {lr} and betas {betas} your path leaves torch.optim.Adam's at step {first}: "
-                             + ("at step 1 m_hat = g and v_hat = g^2, so each coordinate moves by about lr"
-                                if first == 1 else "the bias correction uses the step number t counted from 1"))
+    for lr, steps, betas in ((0.5, 40, (0.9, 0.999)), (0.05, 25, (0.8, 0.99)), (0.3, 3, (0.0, 0.9))):
+        got = answer(lr, steps, betas)
+        if not isinstance(got, torch.Tensor) or got.shape != (steps + 1, 2):
+            raise NotYet(f"for {steps} steps return ({steps + 1}, 2): the start, then one point per step")
+        if not torch.allclose(got[0].float(), torch.tensor(optimizers.START)):
+            raise NotYet(f"the path starts at the lesson's START, {optimizers.START}")
+        twin = optimizers.optimizer_path(torch.optim.Adam, {"lr": lr, "betas": betas}, steps)
+        if not torch.allclose(got.float(), twin, atol=1e-4):
+            first = next(i for i in range(1, steps + 1) if not torch.allclose(got[i].float(), twin[i], atol=1e-4))
+            raise NotYet(f"with lr {lr} and betas {betas} your path leaves torch.optim.Adam's at step {first}: "
+                         + ("at step 1 m_hat = g and v_hat = g^2, so each coordinate moves by about lr"
+                            if first == 1 else "the bias correction uses the step number t counted from 1"))
 
 
 def check_one_cycle_lr(answer):

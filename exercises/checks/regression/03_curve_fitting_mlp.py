@@ -1,24 +1,11 @@
 """Checks for exercises/regression/03_curve_fitting_mlp.py (run: python -m lessonkit.check regression/03)."""
 
-import contextlib
-
 import torch
 from torch import nn
 
 from lessonkit.check import NotYet, lesson
 
 cf = lesson("regression/03_curve_fitting_mlp.py")
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Tiny tensors: one thread is faster than several (and does not wait on a busy machine's other cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def check_FRESH_MSE_FLOOR_AT_NOISE_0_3(answer):
@@ -53,12 +40,11 @@ def check_ShallowNet(answer):
     torch.manual_seed(0)
     model = answer(32)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
-    with _one_thread():
-        for _ in range(150):
-            loss = nn.functional.mse_loss(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    for _ in range(150):
+        loss = nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
     if not loss.item() < 5e-3:
         raise NotYet(f"150 Adam steps (lr 0.02) on y = x^2 - 0.5 leave an MSE of {loss.item():.4f}, above 0.005: is "
                      "there a nonlinear activation between the layers, and none after the last one?")
