@@ -66,7 +66,7 @@ class LinearModel(nn.Module):
         return self.linear(x)
 
 
-def train(model: nn.Module, loader: DataLoader, optimizer: torch.optim.Optimizer, epochs: int,
+def train(model: LinearModel, loader: DataLoader, optimizer: torch.optim.Optimizer, epochs: int,
           device: torch.device, verbose: bool = True) -> list[float]:
     """The training cycle; returns the loss of every step."""
     # Mean over the batch, so unlike lesson 01 the step needs no / batch_size. And no 1/2: MSELoss is the mean
