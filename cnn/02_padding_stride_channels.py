@@ -125,6 +125,8 @@ def main(argv=None):
     for n, k, p, s in SETTINGS:
         (kh, kw), (ph, pw), (sh, sw) = pair(k), pair(p), pair(s)
         formula = (out_size(n, kh, ph, sh), out_size(n, kw, pw, sw))
+        # nn.Conv2d(in_channels, out_channels, ...): note 002 reads nn.Conv2d(1, 3, ...)'s first 1 as "one
+        # image", but it is the input channels; the batch size is never a layer's argument.
         layer = nn.Conv2d(1, 1, kernel_size=k, padding=p, stride=s).to(device)
         with torch.inference_mode():
             library = tuple(layer(torch.zeros(1, 1, n, n, device=device)).shape[-2:])
@@ -144,16 +146,17 @@ def main(argv=None):
     k3 = torch.stack([k, k + 1, k + 2])
     three_out = corr2d_multi_in_out(x, k3)                          # (3, 2, 2)
     print(f"three output channels, kernel {tuple(k3.shape)}: {three_out.int().tolist()}")
-    # float64 makes the comparison exact to rounding on any device (float32 convolutions on NVIDIA GPUs
-    # may use TF32, which keeps 10 mantissa bits).
+    # float64 makes the comparison exact to rounding (float32 convolutions on NVIDIA GPUs may use TF32,
+    # which keeps 10 mantissa bits). MPS has no float64, so there the float64 checks run on the CPU.
+    exact = torch.device("cpu") if device.type == "mps" else device
     gen = torch.Generator().manual_seed(args.seed)
-    xr = torch.randn(3, 6, 7, generator=gen, dtype=torch.float64).to(device)
-    kr = torch.randn(4, 3, 2, 3, generator=gen, dtype=torch.float64).to(device)
+    xr = torch.randn(3, 6, 7, generator=gen, dtype=torch.float64).to(exact)
+    kr = torch.randn(4, 3, 2, 3, generator=gen, dtype=torch.float64).to(exact)
     multi_gap = (corr2d_multi_in_out(xr, kr) - F.conv2d(xr[None], kr)[0]).abs().max().item()
     print(f"scratch vs F.conv2d, 3 -> 4 channels, random 6x7 input: largest difference {multi_gap:.1e}")
 
     # --- 4. the 1x1 convolution is a fully connected layer over channels, applied at every pixel ---
-    k1 = torch.randn(2, 3, 1, 1, generator=gen, dtype=torch.float64).to(device)
+    k1 = torch.randn(2, 3, 1, 1, generator=gen, dtype=torch.float64).to(exact)
     by_matmul = corr2d_1x1(xr, k1)
     gap_1x1 = max((by_matmul - corr2d_multi_in_out(xr, k1)).abs().max().item(),
                   (by_matmul - F.conv2d(xr[None], k1)[0]).abs().max().item())

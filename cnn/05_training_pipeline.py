@@ -16,7 +16,7 @@ The note's script does not run; each fix is named in a comment beside it:
   test block prints "Training Acc"                 | printed as validation / test
   device = "cuda"                                  | --device (auto: CUDA, MPS or CPU), .to(run.device)
   root="D:\File\CODE\python\dataset"               | --data-dir (that path is Windows-only, and "\F"
-                                                   |   is an invalid escape: a SyntaxWarning today)
+                                                   |   is an invalid escape: a SyntaxWarning since Python 3.12)
   nn.BatchNorm2d(32)  # 正则化 (regularisation)     | it normalises (批量归一化); see cnn/06_batch_norm.py
   100 epochs, model.pth overwritten every epoch    | early stopping; best.pt and last.pt, written atomically
   the test set watched every epoch                 | a validation split chooses; the test set judges once
@@ -82,7 +82,8 @@ class NoteCNN(nn.Module):
         # fix: the note defines this as self.filter but forward() calls self.classifier: AttributeError.
         # nn.Flatten replaces inputs.view(-1, 32*2*2), which silently regroups rows if a shape is off.
         # (Note 002's TestNet, which introduces its own Flatten module, has nn.Conv2d(1, 16, stride=1,
-        # padding=1) with no kernel_size: a TypeError. A 3x3 kernel is what its padding=1 is for.)
+        # padding=1) with no kernel_size: a TypeError. A 3x3 kernel is what its padding=1 is for; then its
+        # nn.Linear(1 * 14 * 14, 10) would fail too, since 16 channels flatten to 16 * 14 * 14.)
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(width * 2 * 2, 64), nn.ReLU(),
                                         nn.Linear(64, num_classes))  # no activation: logits
 

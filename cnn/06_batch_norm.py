@@ -10,7 +10,9 @@ a convolutional one (N, C, H, W) over the batch and every pixel: one mean and va
 
 Notes: 002 BatchNorm (批规范化: nn.BatchNorm1d/2d, running_mean/running_var, layer.eval() for testing,
 "faster convergence"); 004's script comments BatchNorm as regularisation (正则化), which is not its job
-(cnn/05_training_pipeline.py fixes that comment).
+(cnn/05_training_pipeline.py fixes that comment). Note 002's 2-D example hands nn.BatchNorm2d(16) its 3-D
+x = torch.rand(100, 16, 784): a ValueError, since BatchNorm2d wants (N, C, H, W); (N, C, L) is
+BatchNorm1d's, compared below.
 Run:    python cnn/06_batch_norm.py [--epochs 1] [--lr 0.05] [--device cuda] [--quick]
 Prints: the per-channel mean and std before and after normalising, the largest differences between the
         scratch layer and nn.BatchNorm1d/2d (outputs, input gradients, running statistics, gamma/beta after
@@ -203,7 +205,8 @@ def main(argv=None):
 
     x_train, y_train = prepare(mnist.x_train), mnist.y_train.to(run.device)
     x_test, y_test = prepare(mnist.x_test), mnist.y_test.to(run.device)
-    if args.quick:
+    if args.quick:  # a tiny run: seconds, for smoke tests
+        x_train, y_train, x_test, y_test = x_train[:2000], y_train[:2000], x_test[:500], y_test[:500]
         args.epochs = 1
     eval_every = max(1, lk.num_batches(len(x_train), args.batch_size) * args.epochs // 10)
     results = {}
@@ -216,9 +219,9 @@ def main(argv=None):
                                      eval_every=eval_every)
         results[name] = {"losses": losses, "accuracy": accuracy, "seconds": time.perf_counter() - t0,
                          "below": first_step_below(losses, LOSS_TARGET)}
-        below = results[name]["below"]
+        below, window = results[name]["below"], min(WINDOW, len(losses))  # shorter runs average fewer steps
         print(f"LeNet {name + ':':<15} test accuracy {100 * accuracy[-1][1]:.2f}% after {len(losses)} steps; "
-              f"training loss ({WINDOW}-step mean) below {LOSS_TARGET} " + (f"from step {below}" if below else "never")
+              f"training loss ({window}-step mean) below {LOSS_TARGET} " + (f"from step {below}" if below else "never")
               + f" ({results[name]['seconds']:.1f} s)")
 
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
@@ -228,7 +231,7 @@ def main(argv=None):
         steps, acc = zip(*r["accuracy"])
         ax_acc.plot(steps, [100 * a for a in acc], "o-", label=name)
     ax_loss.axhline(LOSS_TARGET, color="gray", ls=":", lw=1)
-    ax_loss.set(xlabel="SGD step", ylabel=f"training loss ({WINDOW}-step mean)", yscale="log", title="Training loss")
+    ax_loss.set(xlabel="SGD step", ylabel=f"training loss ({window}-step mean)", yscale="log", title="Training loss")
     ax_acc.set(xlabel="SGD step", ylabel="test accuracy (%)", title="Test accuracy (eval mode)")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)

@@ -14,10 +14,11 @@ Run:    python cnn/07_alexnet.py [--epochs 3] [--full] [--device cuda] [--quick]
 Prints: the block table (output shape, parameters, multiply-adds per block), how it compares with LeNet and
         with the book-size AlexNet, one line per epoch, then the final numbers.
 Saves:  outputs/cnn/07_alexnet/{metrics.json, curves.png, first_layer_filters.png, alexnet.pt}
-Expect: 90.2% test accuracy after the default 3 epochs, about a minute on an idle 2-core CPU (87.5% with
-        --epochs 1; the default run's number is checked by benchmarks/benchmark.py). This small AlexNet has
-        160,014 parameters, 63% of them in the dense layers, and 3.7 million multiply-adds per image: 2.6x and
-        9x LeNet's. The book's has 46.8 million and 938 million.
+Expect: about 90.2% test accuracy after the default 3 epochs (seed 0), about a minute on an idle 2-core CPU
+        (about 88% with --epochs 1: 87.8% at seed 0; the default run's number is checked by
+        benchmarks/benchmark.py). This small AlexNet has 160,014 parameters, 63% of them in the dense layers,
+        and 3.7 million multiply-adds per image: 2.6x and 9x LeNet's. The book's has 46.8 million and 938
+        million.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def alexnet(full: bool = False, num_classes: int = 10) -> nn.Sequential:
     blocks["conv5"] = nn.Sequential(*conv_bn_relu(c4, c5, 3, padding=1),
                                     nn.MaxPool2d(3, stride=2))            # full (B, 256, 5, 5); small (B, 32, 2, 2)
     # The dense layers hold most of the parameters, so dropout (p=0.5, as in the paper) sits after each
-    # hidden one: in training it zeroes half of the activations at random, in eval mode it does nothing.
+    # hidden one: in training it zeroes each activation with probability 0.5 and doubles the rest (so the
+    # expected value is kept), in eval mode it does nothing.
     blocks["fc6"] = nn.Sequential(nn.Flatten(), nn.Linear(c5 * side * side, hidden), nn.ReLU(),
                                   nn.Dropout(0.5))                        # (B, hidden)
     blocks["fc7"] = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(0.5))  # (B, hidden)

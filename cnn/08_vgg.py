@@ -17,10 +17,10 @@ Prints: the receptive field and parameters of 3x3 stacks against one larger kern
         shape, parameters, multiply-adds per block), one line per epoch, then the final numbers.
 Saves:  outputs/cnn/08_vgg/{metrics.json, curves.png, cost_per_block.png, vgg.pt}
 Expect: two stacked 3x3 convolutions see 5x5 with 28% fewer weights than one 5x5 convolution, three see 7x7 with
-        45% fewer than one 7x7. 91.7% test accuracy after the default 3 epochs, about 1.2 minutes on an idle
-        2-core CPU (89.5% with --epochs 1; the default run is checked by the benchmark), with 383,482 parameters
-        and 5.8 million multiply-adds per image; the book's VGG-11 has 128.8 million parameters (93% in its
-        dense layers) and 7.5 billion multiply-adds.
+        45% fewer than one 7x7. About 91.7% test accuracy after the default 3 epochs (seed 0), about 1.2 minutes
+        on an idle 2-core CPU (about 89% with --epochs 1: 89.1% at seed 0; the default run is checked by the
+        benchmark), with 383,482 parameters and 5.8 million multiply-adds per image; the book's VGG-11 has
+        128.8 million parameters (93% in its dense layers) and 7.5 billion multiply-adds.
 """
 
 from __future__ import annotations

@@ -20,9 +20,10 @@ Prints: the largest difference between a 1x1 convolution and the same dense laye
 Saves:  outputs/cnn/09_nin/{metrics.json, curves.png, head_parameters.png, nin.pt}
 Expect: the 1x1 convolution and the per-pixel dense layer agree to rounding (below 1e-6). NiN's head has 6,010
         parameters where an AlexNet-style dense head on the same features needs 134,154 (22x; at the book's size
-        34,810 against 56.1 million, 1,613x). 90.9% test accuracy after the default 3 epochs, under two minutes
-        on an idle 2-core CPU (87.6% with --epochs 1; the default run is checked by the benchmark), with 49,066
-        parameters; the book's NiN has 2.0 million (the book's AlexNet 46.8 million).
+        34,810 against 56.1 million, 1,613x). About 90.9% test accuracy after the default 3 epochs (90.91% in the
+        benchmark's seed-0 run, which checks it), under two minutes on an idle 2-core CPU; about 88% with
+        --epochs 1 (87.89% at seed 0 in benchmarks/spread_results.md). 49,066 parameters; the book's NiN has
+        2.0 million (the book's AlexNet 46.8 million).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ import lessonkit as lk
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530  # of Fashion-MNIST's training pixels in [0, 1]
 # (output channels, kernel, stride, padding) of the first convolution of each NiN block before the last.
 BOOK = ((96, 11, 4, 0), (256, 5, 1, 2), (384, 3, 1, 1))
-# The default: 1/6 of the widths, and a 5x5 stride-1 first convolution (11x11 with stride 4 would leave a
-# 28-px image 5x5 pixels).
+# The default: widths 16-32-64 (the book's divided by 6, 8 and 6), and a 5x5 stride-1 first convolution
+# (11x11 with stride 4 would leave a 28-px image 5x5 pixels).
 SMALL = ((16, 5, 1, 2), (32, 5, 1, 2), (64, 3, 1, 1))
 DENSE_WIDTH = {True: 4096, False: 256}  # the AlexNet-style head NiN is compared with (cnn/07's widths)
 
@@ -178,7 +179,7 @@ def main(argv=None):
 
     # --- the model, block by block, and what global average pooling saves ---
     model = nin(full=args.full).to(run.device)
-    size = "book-size (224 px)" if args.full else "small (28 px, 1/6 of the widths)"
+    size = "book-size (224 px)" if args.full else "small (28 px, widths 16-32-64)"
     rows = lk.print_block_table(model, x_test[:1], title=f"NiN, {size}, for one image:")
     n_params, n_macs = sum(r.parameters for r in rows), sum(r.macs for r in rows)
     # Both sizes built on the "meta" device (tensors with shapes but no storage): counting costs nothing.

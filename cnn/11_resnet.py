@@ -5,9 +5,10 @@ added to the block's input before the last ReLU, relu(x + F(x)) ("sum first, the
 先相加再激活), with a 1x1 convolution on the shortcut when the block changes the channels or halves
 height and width. You will see why the shortcut matters: at initialisation the first layer of a deep
 plain stack gets a vanishing (or, with BatchNorm, an exploding) gradient, the same stack with shortcuts
-a steady one. Then a small ResNet (16-32-64 channels, one block per stage) trains on MNIST with label
-smoothing and random shifts; its block table shows the output shape, parameters and multiply-adds after
-every block. `--full` builds D2L's ResNet-18 (64-128-256-512 channels, 96 px input) for a GPU.
+one that changes far less with depth (less than 100x from 1 to 40 blocks). Then a small ResNet (16-32-64
+channels, one block per stage) trains on MNIST with label smoothing and random shifts; its block table
+shows the output shape, parameters and multiply-adds after every block. `--full` builds D2L's ResNet-18
+(64-128-256-512 channels, 96 px input) for a GPU.
 
 Notes: 001 lecture 11 (residual network against vanishing gradients; sum first, then activate);
 002 ResNet (深度残差网络, skip connections); D2L chapter 5 (residual block with a 1x1 convolution
@@ -15,10 +16,10 @@ shortcut, the ResNet-18 stages).
 Run:    python cnn/11_resnet.py [--epochs 2] [--label-smoothing 0] [--shift 0] [--full --device cuda] [--quick]
 Prints: the gradient-flow table, the block table, one line per epoch (losses, test accuracy, seconds).
 Saves:  outputs/cnn/11_resnet/{metrics.json, curves.png, misclassified.png, resnet.pt}
-Expect: 99.55% test accuracy (5 epochs) in about a minute on a 2-core CPU (about 11 s an epoch; the default
-run is checked by benchmarks/benchmark.py: 99.55% in 56 s); --epochs 2 gives about 99.4%. For comparison,
-001 lecture 11's residual network (no BatchNorm, SGD, batches of 64 from a DataLoader) reaches 98.96% after
-10 epochs at about 27 s an epoch on the same CPU.
+Expect: about 99.5% test accuracy (5 epochs) in about a minute on a 2-core CPU (about 11 s an epoch; the
+default run is checked by benchmarks/benchmark.py: 99.55% in 56 s); --epochs 2 gives about 99.4%. For comparison,
+001 lecture 11's residual network (no BatchNorm, SGD, batches of 64 from a DataLoader) reached 98.96% after
+10 epochs in one run, at about 27 s an epoch on the same CPU.
 """
 
 from __future__ import annotations
@@ -140,10 +141,11 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     return padded[..., dy:dy + height, dx:dx + width]
 
 
-def plot_curves(history: list[dict], path, show: bool) -> None:
+def plot_curves(history: list[dict], path, show: bool, smoothed: bool) -> None:
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(epochs, [h["train_loss"] for h in history], "o-", label="train (smoothed labels)")
+    ax_loss.plot(epochs, [h["train_loss"] for h in history], "o-",
+                 label="train (smoothed labels)" if smoothed else "train")
     ax_loss.plot(epochs, [h["test_loss"] for h in history], "s-", label="test")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss")
     ax_loss.legend()
@@ -175,7 +177,8 @@ def main(argv=None):
     parser.add_argument("--full", action="store_true",
                         help="D2L's ResNet-18 (64-128-256-512 channels, 96 px input): for a GPU")
     parser.add_argument("--label-smoothing", type=lk.probability, default=0.1,
-                        help="target 0.9 for the true class, 0.1 spread over the others (0 = off)")
+                        help="mix the one-hot target with a uniform one: at 0.1 the true class gets 0.91, "
+                             "each other class 0.01 (0 = off)")
     parser.add_argument("--shift", type=lk.non_negative_int, default=2,
                         help="random shift of each batch by up to this many pixels (0 = off)")
     args = parser.parse_args(argv)
@@ -257,7 +260,7 @@ def main(argv=None):
 
     # --- results: figures, checkpoint, metrics ---
     predicted = lk.predict(model, x_test).argmax(dim=1).cpu()
-    plot_curves(history, run.out / "curves.png", args.show)
+    plot_curves(history, run.out / "curves.png", args.show, smoothed=args.label_smoothing > 0)
     plot_misclassified(mnist.x_test[: len(predicted)], y_test.cpu(), predicted, run.out / "misclassified.png",
                        args.show)
     print(f"saved {lk.save_checkpoint(model.state_dict(), run.out / 'resnet.pt')}")

@@ -3,15 +3,16 @@
 You will see the classic method and the modern one side by side on the AT&T (ORL) faces, 40 people x 10
 photos: eigenfaces (特征脸: PCA of the pixels, then the nearest training photo) against a small CNN trained
 as a classifier, both on the same 5 + 5 photos per person. Then what real face recognition does: the CNN's
-last hidden layer, scaled to length 1, is an embedding (嵌入); a network trained on 30 people only places
-the 10 people it has never seen so that photos of one person lie close together. Those 10 are enrolled
-from 3 photos each and identified from their other 7 by the nearest enrolled embedding; every pair of their
-photos gives a verification (1:1, "same person?") ROC curve, the equal error rate, and the distance
-threshold beyond which a face is "unknown".
+last hidden layer (taken before its ReLU), scaled to length 1, is an embedding (嵌入); a network trained on
+30 people only places the 10 people it has never seen so that photos of one person lie close together.
+Those 10 are enrolled from 3 photos each (the mean of their 3 embeddings) and identified from their other 7
+by the nearest enrolled person; every pair of their photos gives a verification (1:1, "same person?") ROC
+curve, the equal error rate, and the distance threshold beyond which a face is "unknown".
 
 Notes: 002 应用案例 人脸识别 ("input a picture, show the name"; the route: OpenCV for the frames, PyTorch
 to train, ONNX.js, today onnxruntime-web, to run it: deploy/04_face_camera.py). The note has no code for
-it; the CNN is cnn/04's, the embedding idea is FaceNet's (Schroff et al. 2015) without its triplet loss.
+it; the CNN is built from cnn/04's pieces (convolution, BatchNorm, ReLU, max pooling; AdamW under a one-cycle
+schedule), four 3x3 blocks deep; the embedding idea is FaceNet's (Schroff et al. 2015) without its triplet loss.
 Run:    python cnn/15_face_recognition.py [--epochs 40] [--faces-dir my_faces] [--quick]
         python cnn/15_face_recognition.py --predict photo.jpg [photo2.png ...]
 Prints: eigenfaces and CNN accuracy and seconds, unseen-people accuracy, the EER and its threshold; with
@@ -62,8 +63,8 @@ def square_crop(image: np.ndarray) -> np.ndarray:
 def to_model_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 (N, S, S) -> float (N, 1, 64, 64), each image scaled to mean 0 and std 1.
 
-    Standardising every photo by itself (not by the dataset's mean) removes most of what the lighting of
-    one photo adds; deploy/04 does the same in JavaScript.
+    Standardising every photo by itself (not by the dataset's mean) removes its overall brightness and
+    contrast, though not the shadows a side light casts; deploy/04 does the same in JavaScript.
     """
     x = images.float().unsqueeze(1) / 255.0
     x = F.interpolate(x, size=(SIZE, SIZE), mode="bilinear", antialias=True, align_corners=False)
@@ -131,7 +132,8 @@ class FaceNet(nn.Module):
         self.classifier = nn.Linear(embedding, num_people)                             # (B, people)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """The embedding, L2-normalised: faces compared by distance on the unit sphere."""
+        """The embedding layer's output (before the ReLU the classifier sees), L2-normalised: faces compared
+        by distance on the unit sphere."""
         return F.normalize(self.embedding(self.features(x)), dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -139,8 +141,10 @@ class FaceNet(nn.Module):
 
 
 def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """A new small rotation (+-10 degrees), scale (0.9-1.1), shift (+-6%) and left-right mirror for every
-    photo of the batch: with 5 photos a person, the network must not learn the photos' exact pixels."""
+    """A new small rotation (+-10 degrees), scale (0.9-1.1) and shift for every photo of the batch, and a
+    left-right mirror for half of them: with 5 photos a person, the network must not learn the photos' exact
+    pixels. The shift is +-0.06 in affine_grid's coordinates, which run from -1 to 1 across the image: +-3% of
+    its width and height, about 2 pixels at 64 px."""
     n = len(x)
 
     def uniform(low, high):
@@ -179,8 +183,9 @@ def train(model, x, y, args, generator, label: str) -> list[float]:
 
 @torch.inference_mode()
 def embed_all(model, x: torch.Tensor, batch_size: int = 200) -> torch.Tensor:
-    """The embeddings of a photo and of its mirror image, averaged (a face is nearly symmetric, and training
-    mirrored half the photos): one more look at each photo for free, a steadier embedding."""
+    """The embeddings of a photo and of its mirror image, added and scaled back to length 1 (the direction of
+    their mean; a face is nearly symmetric, and training mirrored half the photos): one more look at each photo
+    for free, a steadier embedding."""
     model.eval()
     parts = []
     for i in range(0, len(x), batch_size):
@@ -256,12 +261,12 @@ def plot_curves(curves: dict, path, show: bool) -> None:
 
 def face_detector():
     try:
-        import cv2  # opencv-python-headless 4.x ships the Haar cascades and their files
+        import cv2  # opencv-python-headless 4.x ships the Haar cascades and their files; 5.x does not
     except ImportError:
         raise lk.LessonError("OpenCV is not installed: pip install 'opencv-python-headless>=4.10,<5' (it is in "
                              "requirements.txt)") from None
-    if not hasattr(cv2, "CascadeClassifier"):  # OpenCV 5 removed the Haar cascades
-        raise lk.LessonError(f"OpenCV {cv2.__version__} has no Haar cascades (OpenCV 5 removed them): "
+    if not hasattr(cv2, "CascadeClassifier"):  # OpenCV 5 moved the Haar cascades to opencv-contrib
+        raise lk.LessonError(f"OpenCV {cv2.__version__} has no Haar cascades (OpenCV 5 moved them to contrib): "
                              "pip install 'opencv-python-headless>=4.10,<5'")
     detector = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
     if detector.empty():
