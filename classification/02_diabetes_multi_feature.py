@@ -10,9 +10,10 @@ is compared with the majority-class baseline (always answering "diabetic"), the 
 on an unbalanced table has to beat.
 
 Notes: 001 lecture 7 (multi-dimensional input, a linear layer as a matrix, 8-6-4-1 with sigmoid) and
-lecture 8 (Dataset, DataLoader, epoch / batch size / iteration, shuffle). The lecture trained on all
-759 rows and reported no held-out accuracy; here a test split measures it. Its Dataset read the file
-with np.loadtxt; lk.load_diabetes also checks the columns and ranges.
+lecture 8 (Dataset, DataLoader, epoch / batch size / iteration, shuffle; the note's "iteration = epoch /
+batch-size" is a slip: the iterations of an epoch are examples / batch size, rounded up, len(loader)). The
+lecture trained on all 759 rows and reported no held-out accuracy; here a test split measures it. Its
+Dataset read the file with np.loadtxt; lk.load_diabetes also checks the columns and ranges.
 Run:    python classification/02_diabetes_multi_feature.py [--epochs 100] [--activation sigmoid]
         [--optimizer sgd] [--workers 2]
 Prints: the split and the baseline, loss and accuracy every 10 epochs, the final test accuracy.
@@ -38,7 +39,9 @@ class DiabetesDataset(Dataset):
     """The table as a map-style Dataset: len(ds) rows, ds[i] -> (features (8,), label ()).
 
     A Dataset only has to answer two questions, how many examples and what is example i; a DataLoader
-    does the shuffling and batching on top. The whole table fits in memory, so __getitem__ indexes a
+    does the shuffling and batching on top. (The note calls Dataset abstract, "cannot be instantiated":
+    Dataset() does construct, but has neither answer, ds[0] raises NotImplementedError and len(ds) a
+    TypeError; so one subclasses it and writes both.) The whole table fits in memory, so __getitem__ indexes a
     tensor; a dataset of image files would open the i-th file here instead.
     """
 

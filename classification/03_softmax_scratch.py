@@ -9,8 +9,10 @@ and equal to PyTorch's F.cross_entropy. Of PyTorch's training tools only autogra
 
 Notes: 000 torchVisTest (softmax regression the raw way; D2L 3.4 and 3.6); 001 lecture 9 (softmax makes
 scores positive and sum to 1; cross-entropy; no activation on the last layer); 002 交叉熵 (softmax then
-log then nll_loss equals F.cross_entropy). Changed from D2L 3.6: pixels standardised once for the whole
-tensor, and a learning rate that shrinks linearly to 0 (D2L: pixels in [0, 1], constant lr 0.1, about 82%).
+log then nll_loss equals F.cross_entropy, until a probability underflows to 0: the note's torch.log of
+F.softmax then gives log(0) = -inf, see cross_entropy below and classification/04). Changed from D2L 3.6:
+pixels standardised once for the whole tensor, and a learning rate that shrinks linearly to 0 (D2L: pixels
+in [0, 1], constant lr 0.1, 5 epochs, about 82%).
 Run:    python classification/03_softmax_scratch.py [--epochs 10] [--lr 0.1] [--batch-size 256]
 Prints: naive vs stable softmax on extreme scores, one line per epoch (train loss and accuracy, test
         loss and accuracy), the final numbers.
@@ -136,7 +138,8 @@ def plot_training(history, w, classes, path_curves, path_weights, show: bool) ->
     lk.save_figure(fig, path_curves, show=show)
 
     # Each column of W scores one class: drawn as a 28x28 image it is a template of that garment
-    # (red pixels raise the class's score, blue ones lower it).
+    # (red: a pixel brighter than the mean there raises the class's score, blue: lowers it; the inputs
+    # are standardised, so a darker-than-mean pixel does the opposite).
     fig, axes = plt.subplots(2, 5, figsize=(11, 4.8))
     for k, ax in enumerate(axes.flat):
         image = w[:, k].reshape(28, 28)

@@ -1,7 +1,7 @@
 """classification/10_dropout_and_regularization.py: overfitting, then dropout and weight decay against it.
 
 You will first make a network overfit (过拟合) on purpose: a 784-256-256-10 MLP trained on only 1000
-Fashion-MNIST images learns them all, while its accuracy on the 10000 test images stays far lower. The
+Fashion-MNIST images learns almost all of them, while its accuracy on the 10000 test images stays far lower. The
 distance between the two, the train-test gap, is what regularization (正则化) tries to close. Then the
 same network, from the same initial weights, three more times: with dropout written from scratch (a
 random mask that keeps each activation with probability 1-p and scales the survivors by 1/(1-p), in
@@ -9,14 +9,16 @@ training only), with nn.Dropout (the same thing, built in), and with weight deca
 optimizer's weight_decay). The curves of all four sit side by side in one figure.
 
 Notes: 002 过拟合和欠拟合, 如何消除过拟合 (regularization, L2 weight_decay in optim.SGD) and Dropout (its
-training and test behaviour differ, so the model must be told which: model.train() / model.eval());
+training and test behaviour differ, so the model must be told which: model.train() / model.eval(); the
+note's dropout code is TensorFlow's, layers.Dropout(0.5) and network(x, training=True/False): in PyTorch
+nn.Dropout(0.5), p likewise the probability to drop, and the mode set on the model, not passed per call);
 000 D2L 3.12-3.13 (weight decay, dropout from scratch; still to do in that note).
 Run:    python classification/10_dropout_and_regularization.py [--epochs 100] [--dropout 0.5] [--weight-decay 0.01]
 Prints: for each of the four runs the train and test accuracy, the gap between them and the test loss
         (means of the last 5 evaluations, which wobble from epoch to epoch), and where the unregularized
         network's test loss was lowest.
 Saves:  outputs/classification/10_dropout_and_regularization/{metrics.json, curves.png}
-Expect: without regularization 100% train and 79.4% test accuracy, a gap of about 21 points, and
+Expect: without regularization 99.8% train and about 79% test accuracy, a gap of about 21 points, and
         its test loss climbs back from 0.60 (epoch 28) to about 1.0; dropout (either version) and weight
         decay narrow the gap to 15-17 points and keep the test loss near 0.7, while the test accuracy moves
         by less than 2.5 points (about 80% with dropout, 77.5% with weight decay): regularization traded

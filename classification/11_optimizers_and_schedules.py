@@ -19,7 +19,8 @@ average loss over all the data the world will show the model; we cannot compute 
 minimises the empirical risk, the average loss on the training set (empirical risk minimisation, ERM).
 With few examples and a flexible model, ERM drives the training loss down while the loss on new data
 goes back up: overfitting. Structural risk minimisation (SRM) adds a penalty on the model's complexity,
-empirical risk + lambda * ||w||^2, which is what weight decay does; early stopping is another brake: the
+empirical risk + lambda * ||w||^2, which is what SGD's weight_decay does (classification/10; AdamW below
+decays the weights directly instead, the same brake outside the gradient); early stopping is another brake: the
 validation loss stands in for the expected risk, and training stops when it stops improving.
 
 Notes: 002 动量 momentum 与学习率衰减, Early Stopping ("no-improvement-in-n", keep the best); 004 学习准则

@@ -11,14 +11,15 @@ used Visdom and tensorboardX, both separate servers or packages; SummaryWriter i
 and needs only `pip install tensorboard`.
 
 Notes: 002 Visdom可视化 (tensorboardX's SummaryWriter: add_scalar, add_image; Visdom's line and image
-windows) and its "when to test" (once per epoch vs once per some batches: both are logged here).
+windows) and its "when to test" (once per epoch vs once per some batches: here the test runs once an
+epoch, and the training loss is logged every 20 steps).
 Run:    python classification/12_tensorboard.py [--epochs 3] [--lr 0.1]
         then: tensorboard --logdir outputs/classification/12_tensorboard/tensorboard  (open http://localhost:6006)
         Run again with another --lr: each setting gets its own folder, and TensorBoard overlays the runs.
 Prints: one line per epoch, the tags found in the event file, the tensorboard command to open it.
 Saves:  outputs/classification/12_tensorboard/{metrics.json, scalars_from_event_file.png,
         tensorboard/<lr, batch size, seed>/events.out.tfevents.*}
-Expect: 87.0% test accuracy after 3 epochs; the event file holds 4 scalar series, 8 histogram
+Expect: about 87% test accuracy after 3 epochs; the event file holds 4 scalar series, 8 histogram
         series, one image series and the graph; about 20 s on a 2-core CPU.
 """
 
@@ -46,8 +47,9 @@ def log_graph(writer: SummaryWriter, model: nn.Module, example: torch.Tensor) ->
     """Add the model's graph (the GRAPHS tab).
 
     add_graph records the graph by running the model once under torch.jit.trace, which PyTorch now
-    marks deprecated (a FutureWarning) while SummaryWriter offers no other way to draw a graph. That one
-    warning is silenced here, and only here; any other warning still shows.
+    marks deprecated (FutureWarnings for torch.jit.trace and torch.jit.trace_method) while SummaryWriter
+    offers no other way to draw a graph. Those two, which the one filter below matches, are silenced
+    here, and only here; any other warning still shows.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"`torch\.jit\.trace", category=FutureWarning)
