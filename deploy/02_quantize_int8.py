@@ -15,12 +15,13 @@ Run:    python deploy/02_quantize_int8.py [--model outputs/deploy/01_export_onnx
 Prints: calibration, fp32 vs int8 (file size, test accuracy, predictions that differ, batch-256
         throughput), time per kind of operator, and what the trade bought here.
 Saves:  outputs/deploy/02_quantize_int8/{lenet_int8.onnx, metrics.json, fp32_vs_int8.png}
-Expect: with cnn/04's default checkpoint the int8 file is 3.3x smaller (79 vs 258 KB) and as accurate (99.21% vs
-        99.20%: within 0.3 points); a handful of the 10,000 test predictions change (3 to 13 in the runs we have
-        seen: int8 rounding flips the digits that sit near a decision boundary, and which those are moves with
-        CPU and onnxruntime). It is not faster here: LeNet's time goes to its narrow convolutions (1 and 6 input
-        channels), which run slower as int8 than in onnxruntime's tuned float kernels, so on the 2-core x86
-        (AVX-512) test CPU int8 gives about half the fp32 throughput. Measure on the hardware you deploy to.
+Expect: with cnn/04's default checkpoint the int8 file is 3.3x smaller (79 vs 258 KB) and as accurate (both
+        about 99.2%, within 0.3 points of each other); a handful of the 10,000 test predictions change (3 to
+        13 in the runs we have seen: int8 rounding flips the digits that sit near a decision boundary, and
+        which those are moves with CPU and onnxruntime). It is not faster here: LeNet's time goes to its narrow
+        convolutions (1 and 6 input channels), which run slower as int8 than in onnxruntime's tuned float
+        kernels, so on the 2-core x86 test CPU (AVX-512, with VNNI) int8 gives about half the fp32 throughput.
+        Measure on the hardware you deploy to.
 """
 
 from __future__ import annotations
@@ -183,12 +184,14 @@ def main(argv=None):
     # --- quantise: pre-process, then quantize_static in the QDQ format ---
     with tempfile.TemporaryDirectory() as scratch:
         prepared = Path(scratch) / "lenet_prepared.onnx"
-        # Shape inference and graph clean-up first: the quantiser can only quantise tensors whose shapes
-        # it knows, and it should quantise the graph after onnxruntime's own simplifications, not before.
+        # Shape inference and graph clean-up first: the quantiser works best on tensors whose shapes it
+        # knows, and it should quantise the graph after onnxruntime's own simplifications, not before.
         quant_pre_process(fp32_path, prepared)
         with lk.atomic_path(int8_path) as tmp:
             quantize_static(prepared, tmp, Calibration(calibration), quant_format=QuantFormat.QDQ,
-                            # unsigned activations, signed weights: onnxruntime's advice for x86 CPUs
+                            # U8S8: uint8 activations times int8 weights, what x86's int8 dot products
+                            # (VPMADDUBSW, VNNI) multiply; onnxruntime's docs name S8S8 (both int8,
+                            # quantize_static's default) the first choice, and U8U8 if accuracy drops
                             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                             calibrate_method=CalibrationMethod.MinMax)  # range = [min, max] seen
         int8_ops = Counter(node.op_type for node in onnx.load(int8_path).graph.node)

@@ -218,7 +218,7 @@ def plot_steps(session, path, show: bool) -> dict[int, tuple[int, float]]:
 def main(argv=None):
     parser = lk.make_parser(__doc__)
     parser.add_argument("--port", type=webserver.port_number, default=8000,
-                        help="port on 127.0.0.1 (default: 8000; 0 = any free port)")
+                        help="port on 127.0.0.1 (default: 8000; 0 = any free port; --quick always takes any free port)")
     parser.add_argument("--model", type=Path, default=None,
                         help=f"the ONNX model (default: {DEFAULT_MODEL.relative_to(HERE.parent)}, or with --quick "
                              "<out>/01_export_onnx/lenet.onnx, exported first by deploy/01_export_onnx.py if missing)")

@@ -12,9 +12,9 @@ embeddings and names stay on the machine (localStorage), and the page says so.
 
 The page's preprocessing is this file's preprocess_frame(), step for step (训练与推理的预处理必须一致): the
 guide box (the middle square, 60% of the frame's shorter side), grey by the ITU-R 601 weights, scaled to
-64x64 by area averaging, each face standardised to mean 0 and std 1 as cnn/15 does. The tests feed both
-the same frame and compare, then drive chromium with a fake camera playing photos of people the network
-never saw in training.
+64x64 by area averaging (cnn/15 resized its photos with antialiased bilinear interpolation: close, not
+equal), each face standardised to mean 0 and std 1 as cnn/15 does. The tests feed both the same frame and
+compare, then drive chromium with a fake camera playing photos of people the network never saw in training.
 
 Notes: 002 人脸识别 (the application: a photo in, a name out; then the camera), onnx.js加载模型输出结果.
 Run:    python deploy/04_face_camera.py [--recognizer outputs/cnn/15_face_recognition/recognizer.pt] [--port 8001]
@@ -23,12 +23,13 @@ Run:    python deploy/04_face_camera.py [--recognizer outputs/cnn/15_face_recogn
         --photo PHOTO serves a photo the page uses instead. Needs Node.js/npm once, as deploy/03.
 Prints: the recogniser, the export check (torch vs onnxruntime on every photo), each file the page fetches,
         then the address.
-Saves:  outputs/deploy/04_face_camera/{face_embedding.onnx, face_meta.json, metrics.json}
+Saves:  outputs/deploy/04_face_camera/{face_embedding.onnx, face_meta.json, metrics.json; photo.png with --photo}
 Expect: the exported embedding agrees with torch to within 1e-4 on all 400 photos (1.2e-7 on the tests' fixture
         photos), and with everyone enrolled from photos 1-3 onnxruntime names all 280 other photos as torch
         does. In chromium with a fake camera, two people cnn/15 never saw, enrolled from a clip of their first 3
         photos, are named from another photo and a third is "unknown", as onnxruntime in Python says for the
-        same frames.
+        same frames (the test picks two that Python names right with a margin and a third far beyond the
+        threshold: how often the model is right is cnn/15's measure).
 """
 
 from __future__ import annotations
@@ -74,15 +75,19 @@ class FaceNet(nn.Module):
 
 
 class MirroredEmbedding(nn.Module):
-    """What the page runs: the embedding of a face and of its mirror image, summed and L2-normalised (cnn/15's
-    embed_all). The classifier over the training people is left out: the page compares embeddings."""
+    """What the page runs: the embeddings of a face and of its mirror image, each L2-normalised (cnn/15's
+    embed), summed and normalised again: cnn/15's embed_all, whose distances its threshold was measured on.
+    The classifier over the training people is left out: the page compares embeddings."""
 
     def __init__(self, net: FaceNet):
         super().__init__()
         self.features, self.embedding = net.features, net.embedding
 
+    def embed(self, face: torch.Tensor) -> torch.Tensor:  # (B, 1, 64, 64) -> (B, 64), length 1
+        return F.normalize(self.embedding(self.features(face)), dim=1)
+
     def forward(self, face: torch.Tensor) -> torch.Tensor:  # (B, 1, 64, 64) -> (B, 64)
-        return F.normalize(self.embedding(self.features(face)) + self.embedding(self.features(face.flip(-1))), dim=1)
+        return F.normalize(self.embed(face) + self.embed(face.flip(-1)), dim=1)
 
 
 # --- preprocessing: the same steps as preprocess() in web/faces.mjs --------------------------------------
@@ -210,7 +215,7 @@ def bind_server(port: int):
 def main(argv=None):
     parser = lk.make_parser(__doc__)
     parser.add_argument("--port", type=webserver.port_number, default=8001,
-                        help="port on 127.0.0.1 (default: 8001; 0 = any free port)")
+                        help="port on 127.0.0.1 (default: 8001; 0 = any free port; --quick always takes any free port)")
     parser.add_argument("--recognizer", type=Path, default=None,
                         help=f"cnn/15's recognizer.pt (default: {DEFAULT_RECOGNIZER.relative_to(HERE.parent)}, "
                              "trained first if missing; with --quick <out>/15_face_recognition/recognizer.pt)")

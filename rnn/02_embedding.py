@@ -9,14 +9,15 @@ lecture's model: embedding -> 2-layer nn.RNN (batch_first) -> a linear layer tha
 state into 4 letter scores, trained on the same toy task as rnn/01.
 
 Notes: 001 lecture 12 (one-hot: 维度过高, 稀疏, 硬编码; an embedding finds a dense, low-dimensional
-space; the model Embedding(4, 10) -> RNN(10, 8, 2 layers) -> Linear(8, 4), Adam lr 0.05, 15 epochs).
+space). The note has no code: the model Embedding(4, 10) -> RNN(10, 8, 2 layers) -> Linear(8, 4), Adam lr
+0.05, 15 epochs, is the lecture's.
 Run:    python rnn/02_embedding.py [--epochs 15] [--lr 0.05]
 Prints: one-hot sizes and sparsity, the lookup-equals-matrix-product check, then loss and predicted
         string per epoch, and the learned embedding vectors' cosine similarities.
 Saves:  outputs/rnn/02_embedding/{metrics.json, embedding.png}
 Expect: the lookup equals one_hot @ weight exactly; "ohlol" from epoch 2 (seed 0) and by epoch 8 for
-        every seed 0-19, where rnn/01's 4-unit model gets stuck for some; the loss per letter falls to
-        0.009, below rnn/01's floor of 0.341; a few seconds on a CPU. --quick changes nothing.
+        every seed 0-19, where rnn/01's 4-unit model gets stuck for some; with seed 0 the loss per letter falls
+        to about 0.009, below rnn/01's floor of 0.341; a few seconds on a CPU. --quick changes nothing.
 """
 
 from __future__ import annotations

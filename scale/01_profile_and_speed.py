@@ -137,13 +137,16 @@ def peak_flops(device: torch.device, override_gflops: float | None) -> tuple[flo
     except (OSError, ValueError):
         pass
     # 32 FLOPs per cycle per core: two 8-wide fp32 fused multiply-adds (AVX2/FMA, and AMD Zen 4's AVX-512).
+    # Cores with two full 16-wide AVX-512 FMA units (many Intel Xeons; AMD Zen 5, the test machine's EPYC) do 64:
+    # there this rough peak is half the real one.
     threads = f"{cores} thread{'s' if cores > 1 else ''}"
     return cores * ghz * 32e9, f"{threads} x {ghz:.2f} GHz x 32 fp32 FLOPs/cycle (two 8-wide FMAs)"
 
 
-# A LeNet-5 training step keeps about 30,000 activations per image for the backward pass (conv1's 6x28x28 before
-# and after ReLU are most of them): 120 KB in float32. With the data, the gradients and the allocator's slack,
-# 256 KB per image is a safe estimate; a size beyond the device's memory is refused before any allocation.
+# A LeNet-5 training step keeps about 17,000 numbers per image for the backward pass (conv1's 6x28x28 output
+# before BatchNorm and after ReLU are more than half of them; the max-pool indices are int64): about 72 KB. With
+# the data, the gradients and the allocator's slack, 256 KB per image is a safe estimate; a size beyond the
+# device's memory is refused before any allocation.
 BYTES_PER_IMAGE = 256 * 1024
 
 
@@ -174,7 +177,8 @@ def main(argv=None):
     parser.add_argument("--seconds", type=lk.positive_float, default=0.6, help="timed seconds per measurement")
     parser.add_argument("--profile-steps", type=lk.positive_int, default=10, help="steps under the profiler")
     parser.add_argument("--compile-batch", type=lk.positive_int, default=256, help="batch size for torch.compile")
-    parser.add_argument("--skip-compile", action="store_true", help="skip torch.compile (it compiles for seconds)")
+    parser.add_argument("--skip-compile", action="store_true",
+                        help="skip torch.compile (on a CPU it compiles for seconds, about a minute the first time)")
     parser.add_argument("--threads", type=lk.positive_int, default=None,
                         help="CPU threads (default: PyTorch's choice, one per core)")
     parser.add_argument("--peak-gflops", type=lk.positive_float, default=None,
@@ -261,7 +265,8 @@ def main(argv=None):
     # --- 3. torch.compile: compile time against per-step gain ---
     compiled = None
     if args.skip_compile:
-        print("\ntorch.compile skipped (--skip-compile or --quick): compiling takes tens of seconds on a CPU")
+        print("\ntorch.compile skipped (--skip-compile or --quick): on a CPU compiling takes seconds with a warm "
+              "cache, about a minute the first time")
     else:
         b = args.compile_batch
         model = LeNet5().to(device)

@@ -50,7 +50,7 @@ def test_basics_reaches_ohlol_at_defaults(tmp_path):
 
 
 def test_basics_gets_stuck_with_seed_4(tmp_path):
-    """Guards 01's 'with --seed 4 neither model gets there in 15 epochs (ohlll, oholl)'."""
+    """Guards 01's 'with --seed 4 neither model gets there in 15 epochs (oholl, ohlll)'."""
     m = basics.main(["--seed", "4", "--out", str(tmp_path)])["metrics"]
     assert (m["rnncell_predicted"], m["rnn_predicted"]) == ("oholl", "ohlll")
     measured("RNNCell: first epoch right, seed 4 (0: never)", m["rnncell_first_epoch_right"], 0, 0)
