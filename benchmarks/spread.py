@@ -22,7 +22,7 @@ measured range of the extremes (or closer than the margin named by --margin) and
     python benchmarks/spread.py --table outputs/spread/spread.jsonl   # re-print a table from a log
 
 The table goes to outputs/spread/spread.md, the raw values to outputs/spread/spread.jsonl and each run's pytest
-output (with its 20 slowest tests) to outputs/spread/s<seed>-t<threads>-<path>.log; the latest
+output (with its 50 slowest tests) to outputs/spread/s<seed>-t<threads>-<path>.log; the latest
 table is kept in benchmarks/spread_results.md so that the next change can compare.
 """
 
@@ -78,7 +78,7 @@ def run_tests(run: dict, pytest_args: list[str], log: Path, data: Path | None) -
     marker = "trained and real_data" if data else "trained and not real_data and not gpu"
     if data:
         env["LESSONS_DATA_DIR"] = str(data)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=20", "-m", marker,
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=50", "-m", marker,
                *pytest_args]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)

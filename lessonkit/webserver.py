@@ -10,6 +10,7 @@ is ever listed. Not the subject of a lesson: the lessons' subject is the page an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import posixpath
@@ -160,6 +161,22 @@ def installed_package_version(web: Path, package: str = "onnxruntime-web") -> st
     return json.loads(manifest.read_text(encoding="utf-8"))["version"] if manifest.is_file() else None
 
 
+@contextlib.contextmanager
+def _install_lock(path: Path):
+    """An exclusive lock on `path` across processes (fcntl; where there is none, as on Windows, no lock)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def npm_ci(web: Path) -> None:
     """Install exactly what package-lock.json pins. --ignore-scripts: the page needs no package's install
     script, and not running third-party code at install time is the safer habit."""
@@ -168,9 +185,15 @@ def npm_ci(web: Path) -> None:
         raise LessonError("Node.js/npm not found: the page needs onnxruntime-web from the npm registry. Install "
                           "Node.js (it includes npm: https://nodejs.org, or `sudo apt-get install npm`) and run "
                           "this again; --quick checks the server without it.")
-    print(f"installing onnxruntime-web {pinned_package_version(web)} into {web / 'node_modules'} (npm ci, once) ...")
-    result = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=web,
-                            capture_output=True, text=True)
+    # Two pages started at once (or two test workers) must not run npm ci into one node_modules together: one
+    # waits for the other's install under a lock, then finds the pinned version there and installs nothing.
+    with _install_lock(web / ".npm-ci.lock"):
+        if installed_package_version(web) == pinned_package_version(web):
+            return
+        version = pinned_package_version(web)
+        print(f"installing onnxruntime-web {version} into {web / 'node_modules'} (npm ci, once) ...")
+        result = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=web,
+                                capture_output=True, text=True)
     if result.returncode != 0:
         last = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
         raise LessonError(f"`npm ci` in {web} failed (exit {result.returncode}): {last}")
