@@ -78,8 +78,9 @@ def run_tests(run: dict, pytest_args: list[str], log: Path, data: Path | None) -
     marker = "trained and real_data" if data else "trained and not real_data and not gpu"
     if data:
         env["LESSONS_DATA_DIR"] = str(data)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=50", "-m", marker,
-               *pytest_args]
+    # -n 0: no pytest-xdist workers, which would hold every test at one thread (tests/conftest.py)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=50", "-n", "0",
+               "-m", marker, *pytest_args]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     (log.parent / f"s{run['seed']}-t{run['threads']}-{run['path']}.log").write_text(result.stdout + result.stderr)

@@ -15,6 +15,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fixtures  # noqa: E402
 from measured import SEED  # noqa: E402
 
+# pytest-xdist (`-n auto` in pyproject.toml) runs one worker process per core. Each worker then uses one thread,
+# and so do the lessons it starts as subprocesses: N workers of N threads each would fight over N cores. The
+# trained numbers' spread covers 1 thread (benchmarks/spread.py runs without workers, at 1, 2 and 4 threads).
+if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+    for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[_variable] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
 LESSON_FOLDERS = ["basics", "tensors", "classic_ml", "regression", "classification", "cnn", "rnn", "deploy", "scale"]
 
 

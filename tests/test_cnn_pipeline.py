@@ -208,6 +208,7 @@ def test_csv_has_one_row_per_epoch_with_the_printed_numbers(tmp_path, tiny_data_
 
 
 @pytest.mark.real_data
+@pytest.mark.long
 def test_pipeline_at_defaults_on_real_mnist(tmp_path):
     """Guards 'Expect: 99.3% test accuracy (best checkpoint epoch 5 of 5, validation 99.25%)' (docstring and
     README) within 0.15 points, and the floor 99.0%."""

@@ -243,6 +243,7 @@ def test_torchvision_demo_with_cached_weights(tmp_path, tiny_data_root, monkeypa
 # --- real data: the numbers in the docstrings -------------------------------------------------------------
 
 @pytest.mark.real_data
+@pytest.mark.long
 def test_augmentation_at_defaults_on_real_mnist(tmp_path):
     """Guards 13's 'Expect: 95.7% without, 97.7% with augmentation (+2.0 points; errors 4.3% -> 2.3%)' within
     0.5 points each, and 'the training loss falls to 0.0005 without; stays near 0.06 with it'."""
@@ -257,6 +258,7 @@ def test_augmentation_at_defaults_on_real_mnist(tmp_path):
 
 
 @pytest.mark.real_data
+@pytest.mark.long
 def test_transfer_at_defaults_on_real_data(tmp_path):
     """Guards 14's 'Expect:' after `python cnn/04_lenet.py && python cnn/14_transfer_learning.py`, measured on two
     machines at seed 0 (scratch 81.55/81.7%, frozen 80.48/81.3%, fine-tuned 80.74/81.0%, frozen random

@@ -190,6 +190,7 @@ def test_names_defaults_on_real_data(tmp_path):
 
 
 @pytest.mark.real_data
+@pytest.mark.long
 def test_names_lecture_settings_on_real_data(tmp_path):
     """Guards '--lecture first reaches [84%] at epoch 10 (84.5% after 12)': later than the defaults' epoch 6."""
     m = names.main(["--device", "cpu", "--lecture", "--epochs", "12", "--data-dir", str(real_data_root()),

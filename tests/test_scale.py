@@ -292,6 +292,7 @@ def test_a_crash_ends_the_job_and_the_same_command_resumes_to_the_same_weights(u
 # --- real MNIST: the docstring's Expect -----------------------------------------------------------------
 
 @pytest.mark.real_data
+@pytest.mark.long
 @pytest.mark.subprocess
 def test_one_and_two_processes_reach_the_promised_accuracy(tmp_path):
     """Guards 'Expect: 99.07% test accuracy after the 2 default epochs, with 1 process and with 2' (within 0.15
