@@ -23,10 +23,11 @@ Prints: per epoch the training loss, test accuracy and seconds; the test names a
         the most confused countries; the top-3 countries with probabilities for each --predict name.
 Saves:  outputs/rnn/03_gru_name_classifier/{metrics.json, accuracy.png, confusion.png}
 Expect: at seed 0, about 85.5% test accuracy after the 10 epochs (COURSE.md's floor is 85%), 84% first
-        reached at epoch 6 where --lecture first reaches it at epoch 10 (84.5% after 12); 78% after --epochs
-        2. 1,048 test names also occur in the training set; the country they have there most often is right
-        for only 73.5% of them, the model gets about 80%. Nakamura -> Japanese, O'Brien -> Irish. About 35 s
-        on an idle 2-core CPU (benchmarks/benchmark.py); --quick: 2 epochs.
+        reached at epoch 6 where --lecture first reaches it at epoch 10 (84.5% after 12); over seeds 0-2:
+        85.3-85.5%, epochs 6-7 against 10-11, 84.0-84.5%; 78% after --epochs 2. 1,048 test names also occur
+        in the training set; the country they have there most often is right for only 73.5% of them, the
+        model gets about 80%. Nakamura -> Japanese, O'Brien -> Irish. About 35 s on an idle 2-core CPU
+        (benchmarks/benchmark.py); --quick: 2 epochs.
 """
 
 from __future__ import annotations

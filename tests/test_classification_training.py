@@ -92,12 +92,12 @@ def test_the_bug_still_learns_only_more_slowly_on_the_tiny_fixture(tmp_path, tin
 
 @pytest.mark.real_data
 def test_mnist_mlp_at_defaults(tmp_path):
-    """Guards 'Expect: 97.6% test accuracy after 10 epochs (floor 97%), with 62% of the test logits below 0'."""
+    """Guards 'Expect: 97.6% test accuracy after 10 epochs (floor 97%), with 57-62% of the test logits below 0'."""
     metrics = _main(mlp07, tmp_path, real_image_copy(tmp_path, "MNIST"))["metrics"]
     assert metrics["train_examples"] == 60_000 and metrics["epochs"] == 10
     measured("test accuracy (floor 0.97)", metrics["test_accuracy"], 0.97, None)
     measured("test accuracy", metrics["test_accuracy"], 0.972, 0.98)
-    measured("fraction of test logits below 0", metrics["negative_logit_fraction"], 0.59, 0.65)
+    measured("fraction of test logits below 0", metrics["negative_logit_fraction"], 0.53, 0.66)
 
 
 @pytest.mark.real_data
@@ -106,8 +106,9 @@ def test_relu_on_logits_learns_more_slowly_on_mnist(tmp_path):
     data = real_image_copy(tmp_path, "MNIST")
     fixed = _main(mlp07, tmp_path / "fixed", data, "--epochs", "1")["metrics"]["test_accuracy"]
     buggy = _main(mlp07, tmp_path / "buggy", data, "--epochs", "1", "--relu-logits")["metrics"]["test_accuracy"]
-    measured("ReLU on the logits (the bug), 1 epoch", buggy, 0.85, None)
-    measured("fixed minus bug, 1 epoch", fixed - buggy, 0.001, None)
+    # over seeds 0-3: the bug 85.3-94.9% after one epoch, the fix ahead by 0.1 to 9.7 points
+    measured("ReLU on the logits (the bug), 1 epoch", buggy, 0.80, None)
+    measured("fixed minus bug, 1 epoch", fixed - buggy, 0.0, None)
 
 
 # --- 10: dropout from scratch against nn.Dropout ------------------------------------------------------
@@ -144,11 +145,11 @@ def test_dropout_layer_follows_train_and_eval_and_rejects_p_one():
 
 @pytest.mark.real_data
 def test_regularization_at_defaults(tmp_path):
-    """Guards the docstring's Expect: plain 99.8% / about 79% (gap ~21 points, test loss from 0.60 at epoch 28 back to
+    """Guards the docstring's Expect: plain 99-100% / about 79% (gap ~21 points, test loss from 0.60 at epoch 28 back to
     about 1.0); dropout and weight decay: gaps 15-17 points, test loss near 0.7, test accuracy within 2.5 points."""
     metrics = _main(reg10, tmp_path, real_image_copy(tmp_path, "FashionMNIST"))["metrics"]
     assert metrics["train_examples"] == 1000 and metrics["epochs"] == 100
-    measured("train accuracy plain", metrics["train_accuracy_plain"], 0.995, None)
+    measured("train accuracy plain", metrics["train_accuracy_plain"], 0.985, None)
     measured("test accuracy plain", metrics["test_accuracy_plain"], 0.779, 0.809)
     measured("gap plain", metrics["gap_plain"], 0.195, 0.225)
     measured("lowest test loss plain", metrics["lowest_test_loss_plain"], 0.56, 0.64)
@@ -158,12 +159,12 @@ def test_regularization_at_defaults(tmp_path):
     for label in ("dropout_scratch", "dropout_torch", "weight_decay"):
         measured(f"gap {label}", metrics[f"gap_{label}"], 0.145, 0.175)
         measured(f"gap plain minus gap {label}", metrics["gap_plain"] - metrics[f"gap_{label}"], 0.03, None)
-        measured(f"test loss {label}", metrics[f"test_loss_{label}"], 0.65, 0.75)
+        measured(f"test loss {label}", metrics[f"test_loss_{label}"], 0.61, 0.75)
         difference = metrics[f"test_accuracy_{label}"] - metrics["test_accuracy_plain"]
         measured(f"test accuracy {label} minus plain", difference, -0.025, 0.025)
     measured("test accuracy dropout scratch", metrics["test_accuracy_dropout_scratch"], 0.79, 0.81)
     measured("test accuracy dropout torch", metrics["test_accuracy_dropout_torch"], 0.79, 0.81)
-    measured("test accuracy weight decay", metrics["test_accuracy_weight_decay"], 0.765, 0.785)
+    measured("test accuracy weight decay", metrics["test_accuracy_weight_decay"], 0.76, 0.795)
 
 
 # --- 11: optimizers, schedules, EMA, early stopping ----------------------------------------------------
@@ -239,11 +240,12 @@ def test_early_stopping_restores_the_best_epochs_weights_exactly():
 
 @pytest.mark.real_data
 def test_early_stopping_at_defaults(tmp_path):
-    """Guards 'early stopping stops at epoch 17 and restores epoch 12, test accuracy 79.1%'."""
+    """Guards 'early stopping at seed 0 stops at epoch 17 and restores epoch 12, test accuracy 79.1% (over seeds
+    0-4 it restores an epoch from 12 to 21, test accuracy 79-81%)'."""
     metrics = _main(opt11, tmp_path, real_image_copy(tmp_path, "FashionMNIST"))["metrics"]
     assert metrics["epochs_run"] == metrics["best_epoch"] + 5 < 100
-    measured("best epoch", metrics["best_epoch"], 8.0, 16.0)
-    measured("test accuracy", metrics["test_accuracy"], 0.776, 0.806)
+    measured("best epoch", metrics["best_epoch"], 8.0, 26.0)
+    measured("test accuracy", metrics["test_accuracy"], 0.776, 0.82)
 
 
 # --- 12: TensorBoard ----------------------------------------------------------------------------------
