@@ -21,7 +21,7 @@ Saves:  outputs/classification/10_dropout_and_regularization/{metrics.json, curv
 Expect: without regularization 99-100% train and about 79% test accuracy, a gap of about 21 points, and
         its test loss climbs back from 0.60 (epoch 28) to about 1.0; dropout (either version) and weight
         decay narrow the gap to 15-17 points and keep the test loss near 0.7, while the test accuracy moves
-        by less than 2.5 points (about 80% with dropout, 77.5-78.5% with weight decay): regularization traded
+        by less than 2.5 points (about 80% with dropout, 77.5-79% with weight decay): regularization traded
         training fit for a smaller gap here, not for more test accuracy. About a minute on a 2-core CPU.
 """
 

@@ -32,7 +32,7 @@ Saves:  outputs/classification/11_optimizers_and_schedules/{metrics.json, optimi
 Expect: after 40 steps in the valley f is 0.003 for SGD, below 1e-5 for momentum and RMSprop and
         about 0.05 for Adam and AdamW; one-cycle goes 0.004 -> 0.1 (step 299) -> 4e-07; early stopping at
         seed 0 stops at epoch 17 and restores epoch 12, test accuracy 79.1% (over seeds 0-4 it restores an
-        epoch from 12 to 21, test accuracy 79-81%); about 10 s on a 2-core CPU.
+        epoch from 11 to 21, test accuracy 78.5-81.5%); about 10 s on a 2-core CPU.
 """
 
 from __future__ import annotations

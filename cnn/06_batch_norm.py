@@ -21,8 +21,9 @@ Prints: the per-channel mean and std before and after normalising, the largest d
 Saves:  outputs/cnn/06_batch_norm/{metrics.json, side_by_side.png}
 Expect: scratch and PyTorch agree within 1e-5 (the largest difference printed is about 2e-6). After 1 epoch
         of plain SGD (lr 0.05), LeNet with BatchNorm reaches 98.4% on the MNIST test set, without it 95.1%;
-        with it the training loss falls below 0.5 about 3x sooner (step 55 against 159). Under a minute
-        on a 2-core CPU.
+        with it the training loss falls below 0.5 about 3x sooner (step 55 against 159; seed 0). Over seeds
+        0-3: 98.2-98.4% against 91.1-96.0%, and 2.7x to 3.3x sooner (seeds 0-2). Under a minute on a 2-core
+        CPU.
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ Prints: distinct results of one v2 call on a batch vs one call per image, then e
 Saves:  outputs/cnn/13_data_augmentation/{metrics.json, augmentations.png, curves.png}
 Expect: 1,000 MNIST training digits, 40 epochs, seed 0: about 95.7% test accuracy without augmentation and
         97.7% with it (about +2 points: the test errors drop from about 4.3% to 2.3%; the size of the gain
-        depends on --seed). Without it the training loss falls to about 0.0005 (the network memorised its
-        1,000 images); with it, it stays near 0.06. One to two minutes on a 2-core CPU.
+        depends on --seed: over seeds 0-3, 95.8-96.0% without and 97.1-97.8% with, a gain of 1.4 to 2.0
+        points). Without it the training loss falls to about 0.0005 (the network memorised its 1,000 images);
+        with it, it stays near 0.06. One to two minutes on a 2-core CPU.
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ Prints: the split, one line per epoch for each network, then MSE (standardised) 
 per hour on the validation and test days.
 Saves:  outputs/regression/04_bike_sharing/{metrics.json, results.png}
 Expect: the hand-made sigmoid network (40 epochs of plain SGD): validation MSE 0.16, jumping between
-0.14 and 0.23 over the last 10 epochs; nn.Sequential: validation MSE 0.127 (floor 0.18), an RMSE of 64
+0.14 and 0.23 over the last 10 epochs (seed 0); nn.Sequential: validation MSE 0.127 (floor 0.18), an RMSE of 64
 riders per hour (MAE 41) on the validation days, test MSE 0.11 (seed 0; over seeds 0-4 the validation MSE is
-0.12-0.13, MAE 38-41 riders, test MSE 0.11-0.16, the hand-made network's validation MSE 0.13-0.16). Under 10
-seconds on a 2-core CPU.
+0.12-0.13, MAE 38-41 riders, test MSE 0.11-0.16; the hand-made network ends anywhere from 0.13 to 0.23).
+Under 10 seconds on a 2-core CPU.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def test_the_bug_still_learns_only_more_slowly_on_the_tiny_fixture(tmp_path, tin
 
 @pytest.mark.real_data
 def test_mnist_mlp_at_defaults(tmp_path):
-    """Guards 'Expect: 97.6% test accuracy after 10 epochs (floor 97%), with 57-62% of the test logits below 0'."""
+    """Guards 'Expect: 97.6% test accuracy after 10 epochs (floor 97%), with 55-62% of the test logits below 0'."""
     metrics = _main(mlp07, tmp_path, real_image_copy(tmp_path, "MNIST"))["metrics"]
     assert metrics["train_examples"] == 60_000 and metrics["epochs"] == 10
     measured("test accuracy (floor 0.97)", metrics["test_accuracy"], 0.97, None)
@@ -164,7 +164,7 @@ def test_regularization_at_defaults(tmp_path):
         measured(f"test accuracy {label} minus plain", difference, -0.025, 0.025)
     measured("test accuracy dropout scratch", metrics["test_accuracy_dropout_scratch"], 0.79, 0.81)
     measured("test accuracy dropout torch", metrics["test_accuracy_dropout_torch"], 0.79, 0.81)
-    measured("test accuracy weight decay", metrics["test_accuracy_weight_decay"], 0.76, 0.795)
+    measured("test accuracy weight decay", metrics["test_accuracy_weight_decay"], 0.76, 0.80)  # seeds 0-4: 0.775-0.792
 
 
 # --- 11: optimizers, schedules, EMA, early stopping ----------------------------------------------------
@@ -241,7 +241,7 @@ def test_early_stopping_restores_the_best_epochs_weights_exactly():
 @pytest.mark.real_data
 def test_early_stopping_at_defaults(tmp_path):
     """Guards 'early stopping at seed 0 stops at epoch 17 and restores epoch 12, test accuracy 79.1% (over seeds
-    0-4 it restores an epoch from 12 to 21, test accuracy 79-81%)'."""
+    0-4 it restores an epoch from 11 to 21, test accuracy 78.5-81.5%)'."""
     metrics = _main(opt11, tmp_path, real_image_copy(tmp_path, "FashionMNIST"))["metrics"]
     assert metrics["epochs_run"] == metrics["best_epoch"] + 5 < 100
     measured("best epoch", metrics["best_epoch"], 8.0, 26.0)

@@ -513,10 +513,11 @@ def test_real_bike_defaults_meet_the_docstring_and_readme(bike, tmp_path):
     measured("val mae riders", metrics["val_mae_riders"], 35.0, 44.0)
     measured("test mse", metrics["test_mse"], 0.09, 0.18)
     assert metrics["val_rmse_riders"] == pytest.approx(metrics["val_mse"] ** 0.5 * metrics["target_std"], rel=1e-3)
-    measured("manual val mse", metrics["manual_val_mse"], 0.12, 0.18)
+    measured("manual val mse", metrics["manual_val_mse"], 0.11, 0.26)  # seeds 0-4: 0.134-0.226, plain SGD jumps
     last = [h["val_mse"] for h in metrics["manual_history"][-10:]]
-    measured("hand-made network: lowest val MSE, last 10 epochs", min(last), 0.12, 0.16)
-    measured("hand-made network: highest val MSE, last 10 epochs", max(last), 0.21, 0.25)
+    # seeds 0-4: lowest 0.129-0.154, highest 0.171-0.227 (seed 0's 0.14 and 0.23 are the docstring's)
+    measured("hand-made network: lowest val MSE, last 10 epochs", min(last), 0.11, 0.17)
+    measured("hand-made network: highest val MSE, last 10 epochs", max(last), 0.15, 0.25)
     assert (tmp_path / "out" / "results.png").is_file()
 
 
