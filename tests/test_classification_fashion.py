@@ -186,9 +186,14 @@ def test_concise_mlp_shapes_and_initialisation():
     assert model(torch.zeros(4, 28, 28)).shape == (4, 10)
     assert sum(p.numel() for p in model.parameters()) == 203_530
     assert model[1].weight.std().item() == pytest.approx(math.sqrt(2 / 784), rel=0.05), "He, as in 05"
-    default = nn.Linear(256, 10)  # the docstring: uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)]
+    # the docstring: nn.Linear's default is uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)]. 1000 outputs, so that the
+    # largest of the 1000 biases comes near the edge (10 of them stayed below 0.8 of it about one run in nine), and
+    # a seeded generator of its own, so that the test does not depend on what ran before it in this process
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        default = nn.Linear(256, 1000)
     for tensor in (default.weight, default.bias):
-        assert tensor.abs().max().item() <= 1 / 16 and tensor.abs().max().item() > 0.8 / 16
+        assert 0.95 / 16 < tensor.abs().max().item() <= 1 / 16
 
 
 # --- all four on the tiny fixture -------------------------------------------------------------------------
