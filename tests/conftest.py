@@ -63,6 +63,21 @@ def _no_downloads(monkeypatch, request):
 
 
 @pytest.fixture(autouse=True)
+def _same_random_state_whatever_ran_before():
+    """Every test starts from the same global random state (Python's, NumPy's, PyTorch's), SEED: a test that draws
+    without a seed of its own must not depend on which tests ran before it in its process, and with pytest-xdist
+    that depends on how the files were shared out among the workers."""
+    import random
+
+    import numpy as np
+    import torch
+
+    random.seed(SEED)
+    np.random.seed(SEED)
+    torch.manual_seed(SEED)
+
+
+@pytest.fixture(autouse=True)
 def _seed_from_the_spread_run(monkeypatch):
     """Under benchmarks/spread.py (LESSONS_TEST_SEED=N) a lesson run without --seed gets seed N as its default.
 
