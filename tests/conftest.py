@@ -127,7 +127,7 @@ def real_data_root() -> Path:
     value = os.environ.get("LESSONS_DATA_DIR", "").strip()
     if not value:
         pytest.skip("real_data: set LESSONS_DATA_DIR to a folder with the real datasets "
-                    "(e.g. LESSONS_DATA_DIR=../shared/data pytest -m real_data)")
+                    "(e.g. LESSONS_DATA_DIR=../shared/data pytest -n 0 -m real_data)")
     root = Path(value).expanduser().resolve()
     if not root.is_dir():
         pytest.skip(f"real_data: LESSONS_DATA_DIR={value} is not a folder")
