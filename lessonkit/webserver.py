@@ -188,9 +188,9 @@ def npm_ci(web: Path) -> None:
     # Two pages started at once (or two test workers) must not run npm ci into one node_modules together: one
     # waits for the other's install under a lock, then finds the pinned version there and installs nothing.
     with _install_lock(web / ".npm-ci.lock"):
-        if installed_package_version(web) == pinned_package_version(web):
-            return
         version = pinned_package_version(web)
+        if installed_package_version(web) == version:
+            return
         print(f"installing onnxruntime-web {version} into {web / 'node_modules'} (npm ci, once) ...")
         result = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=web,
                                 capture_output=True, text=True)
